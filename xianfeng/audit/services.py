@@ -1,0 +1,123 @@
+"""Writing the change log. Every service that changes business data calls these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from xianfeng.audit.choices import ChangeAction
+from xianfeng.audit.models import ChangeRecord
+from xianfeng.lib import clock
+
+Snapshot = dict[str, Any]
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe form of a field value."""
+    if isinstance(value, models.Model):
+        return {"id": value.pk, "label": str(value)}
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral() else str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> Snapshot:
+    """The current values of a row's concrete fields (foreign keys as id + label)."""
+    result: Snapshot = {}
+    for field in instance._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        if field.name in {"id", "created_at", "updated_at", "version", "search_text"}:
+            continue
+        if isinstance(field, models.ForeignKey):
+            related = getattr(instance, field.name)
+            result[field.name] = _plain(related) if related is not None else None
+        else:
+            result[field.name] = _plain(getattr(instance, field.attname))
+    return result
+
+
+def diff(model: type[models.Model], before: Snapshot, after: Snapshot) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old != new:
+            try:
+                label = str(model._meta.get_field(name).verbose_name)
+            except Exception:
+                label = name
+            changes[name] = {"label": label, "old": old, "new": new}
+    return changes
+
+
+def change_record(
+    *,
+    actor: Any,
+    action: ChangeAction | str,
+    instance: models.Model | None = None,
+    object_type: str | None = None,
+    object_id: str = "",
+    object_repr: str = "",
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+    request_id: str = "",
+) -> ChangeRecord:
+    if instance is not None:
+        object_type = instance._meta.label
+        object_id = str(instance.pk)
+        object_repr = object_repr or str(instance)[:300]
+    actor_obj = actor if getattr(actor, "pk", None) else None
+    return ChangeRecord.objects.create(
+        at=clock.now(),
+        actor=actor_obj,
+        actor_name=(actor_obj.get_full_name() or actor_obj.username) if actor_obj else "系统",
+        action=str(action),
+        object_type=object_type or "",
+        object_id=object_id,
+        object_repr=object_repr[:300],
+        changes=changes or {},
+        reason=reason,
+        request_id=request_id,
+    )
+
+
+def record_create(*, actor: Any, instance: models.Model, reason: str = "", request_id: str = "") -> None:
+    after = snapshot(instance)
+    changes = diff(type(instance), {}, after)
+    change_record(
+        actor=actor,
+        action=ChangeAction.CREATE,
+        instance=instance,
+        changes=changes,
+        reason=reason,
+        request_id=request_id,
+    )
+
+
+def record_update(
+    *,
+    actor: Any,
+    instance: models.Model,
+    before: Snapshot,
+    action: ChangeAction = ChangeAction.UPDATE,
+    reason: str = "",
+    request_id: str = "",
+) -> bool:
+    """Log the fields that changed since ``before``; returns False (and logs nothing) if none did."""
+    changes = diff(type(instance), before, snapshot(instance))
+    if not changes and action == ChangeAction.UPDATE:
+        return False
+    change_record(
+        actor=actor,
+        action=action,
+        instance=instance,
+        changes=changes,
+        reason=reason,
+        request_id=request_id,
+    )
+    return True

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from xianfeng.parks.models import IndustryChain, Park
+
+
+@admin.register(IndustryChain)
+class IndustryChainAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "order"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Park)
+class ParkAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "chain", "street", "operator", "order"]
+    search_fields = ["code", "name"]

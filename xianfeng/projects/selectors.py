@@ -1,0 +1,344 @@
+"""Reads of the registry. Every function takes the user and scopes rows with restrict()."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, F, FilteredRelation, Prefetch, Q, QuerySet, Sum
+
+from xianfeng.lib import clock
+from xianfeng.org.models import User
+from xianfeng.projects.choices import (
+    KIND_FOCUS,
+    PLANNING_STEPS,
+    PREPARATORY_STEPS,
+    STARTED_STAGES,
+    Kind,
+)
+from xianfeng.projects.models import Milestone, ProgrammeEntry, Project, StageTransition
+
+# The keys a list accepts, shared by the page, the export and the API.
+FILTER_KEYS = ["year", "kind", "level", "category", "chain", "park", "street", "unit", "stage", "leader", "q"]
+SORTS = {
+    "code": ["internal_code"],
+    "name": ["name", "internal_code"],
+    "investment": ["total_investment", "internal_code"],
+    "planned": ["year_planned_investment", "internal_code"],
+    "start": ["planned_start", "internal_code"],
+    "stage": ["stage", "internal_code"],
+    "unit": ["lead_unit__order", "lead_unit__code", "internal_code"],
+    "serial": ["year_serial", "internal_code"],
+}
+
+
+@dataclass
+class ProjectFilters:
+    year: int | None = None
+    kind: str = ""
+    level: str = ""
+    category: str = ""
+    chain: int | None = None
+    park: int | None = None
+    street: int | None = None
+    unit: int | None = None
+    stage: str = ""
+    leader: int | None = None
+    q: str = ""
+    archived: bool = False
+    sort: str = "serial"
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_params(cls, params: Any, *, default_year: int | None = None) -> ProjectFilters:
+        """Parse query parameters; a malformed value is dropped and reported, not a 500."""
+        result = cls(year=default_year)
+
+        def as_int(name: str, low: int = 1, high: int = 2**31) -> int | None:
+            raw = (params.get(name) or "").strip()
+            if not raw:
+                return None
+            try:
+                value = int(raw)
+            except ValueError:
+                result.errors[name] = f"“{raw}”不是有效的编号"
+                return None
+            if not low <= value <= high:
+                result.errors[name] = f"“{raw}”超出范围"
+                return None
+            return value
+
+        if "year" in params:
+            result.year = as_int("year", 2000, 2100)
+        for name in ["chain", "park", "street", "unit", "leader"]:
+            setattr(result, name, as_int(name))
+        for name in ["kind", "level", "category", "stage"]:
+            setattr(result, name, (params.get(name) or "").strip()[:30])
+        result.q = (params.get("q") or "").strip()[:100]
+        result.archived = params.get("archived") in {"1", "true", "on"}
+        sort = (params.get("sort") or "serial").strip()
+        result.sort = sort if sort.lstrip("-") in SORTS else "serial"
+        return result
+
+
+def project_list(*, user: User, filters: ProjectFilters) -> QuerySet[Project]:
+    """The filtered, sorted registry as the user may see it, one query per page."""
+    qs = Project.objects.restrict(user, "view")
+    qs = qs.filter(archived_at__isnull=False) if filters.archived else qs.filter(archived_at__isnull=True)
+    if filters.year:
+        qs = qs.annotate(year_entry=FilteredRelation("entries", condition=Q(entries__year=filters.year)))
+        qs = qs.filter(year_entry__isnull=False).annotate(
+            year_kind=F("year_entry__kind"),
+            year_level=F("year_entry__level"),
+            year_serial=F("year_entry__serial"),
+            year_planned_investment=F("year_entry__planned_investment"),
+            year_planned_start_month=F("year_entry__planned_start_month"),
+            year_invested_ytd=F("year_entry__invested_ytd"),
+        )
+        if filters.kind:
+            qs = qs.filter(year_entry__kind=filters.kind)
+        if filters.level:
+            qs = qs.filter(year_entry__level=filters.level)
+    elif filters.kind or filters.level:
+        cond = Q()
+        if filters.kind:
+            cond &= Q(entries__kind=filters.kind)
+        if filters.level:
+            cond &= Q(entries__level=filters.level)
+        qs = qs.filter(pk__in=ProgrammeEntry.objects.filter(cond).values("project_id"))
+    for name, column in [
+        ("category", "category"),
+        ("stage", "stage"),
+        ("chain", "chain_id"),
+        ("park", "park_id"),
+        ("street", "street_id"),
+        ("unit", "lead_unit_id"),
+        ("leader", "leader_id"),
+    ]:
+        value = getattr(filters, name)
+        if value not in (None, ""):
+            qs = qs.filter(**{column: value})
+    if filters.q:
+        # Substring match works for Chinese text on both databases; search_text also holds the
+        # lower-cased pinyin and its initials, so "xnxs" finds 虚拟现实 projects.
+        for term in filters.q.lower().split():
+            qs = qs.filter(search_text__contains=term)
+    sort = filters.sort
+    descending = sort.startswith("-")
+    columns = SORTS[sort.lstrip("-")]
+    if not filters.year and columns[0].startswith("year_"):
+        columns = SORTS["code"]
+    order = [("-" + c if descending and i == 0 else c) for i, c in enumerate(columns)]
+    return qs.select_related("lead_unit", "street", "chain", "park", "leader").order_by(*order)
+
+
+def project_totals(*, queryset: QuerySet[Project], year: int | None) -> dict[str, Any]:
+    """Count and sums over the whole filtered list (not just the page)."""
+    aggregates: dict[str, Any] = {"count": Count("id"), "total_investment": Sum("total_investment")}
+    if year:
+        aggregates["planned_investment"] = Sum("year_planned_investment")
+    result = queryset.order_by().aggregate(**aggregates)
+    result["total_investment"] = result["total_investment"] or Decimal(0)
+    if year:
+        result["planned_investment"] = result["planned_investment"] or Decimal(0)
+    return result
+
+
+def project_get(*, user: User, pk: int, action: str = "view") -> Project:
+    """One project the user may see (or change); Http404 otherwise, even if it exists."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        Project.objects.restrict(user, action).select_related(
+            "lead_unit", "street", "chain", "park", "leader"
+        ),
+        pk=pk,
+    )
+
+
+def project_detail(*, project: Project) -> dict[str, Any]:
+    milestones = {m.kind: m for m in Milestone.objects.filter(project=project)}
+    return {
+        "entries": list(ProgrammeEntry.objects.filter(project=project).order_by("-year")),
+        "milestones": milestones,
+        "transitions": list(
+            StageTransition.objects.filter(project=project).select_related("actor").order_by("-at", "-id")
+        ),
+    }
+
+
+def available_years(*, user: User) -> list[int]:
+    years = (
+        ProgrammeEntry.objects.restrict(user, "view")
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by("-year")
+    )
+    return list(years)
+
+
+# ---------------------------------------------------------------- pipeline board
+
+
+@dataclass
+class BoardCard:
+    entry: ProgrammeEntry
+    project: Project
+    status: str  # ok / warn / late / wait — the colour of the card
+    headline: str  # the answer to the column's question, in words
+    done: int = 0
+    total: int = 0
+    started: bool = False
+
+
+@dataclass
+class BoardColumn:
+    kind: str
+    label: str
+    focus: str
+    cards: list[BoardCard]
+    summary: str
+    count: int
+    planned_investment: Decimal
+
+
+def time_progress(*, as_of: dt.date) -> Decimal:
+    """Share of the year elapsed in whole months (时间进度 = months elapsed / 12)."""
+    months = as_of.month if as_of.day >= _month_end(as_of).day else as_of.month - 1
+    return (Decimal(months) / Decimal(12)).quantize(Decimal("0.0001"))
+
+
+def _month_end(day: dt.date) -> dt.date:
+    nxt = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    if not whole:
+        return None
+    return (part * 100 / whole).quantize(Decimal("0.1"))
+
+
+def pipeline_board(*, user: User, year: int, filters: ProjectFilters | None = None) -> list[BoardColumn]:
+    """The year's programme in four columns, each card answering its kind's question."""
+    today = clock.today()
+    as_of = min(today, dt.date(year, 12, 31))
+    projects = project_list(user=user, filters=filters or ProjectFilters(year=year)).values_list(
+        "pk", flat=True
+    )
+    entries = (
+        ProgrammeEntry.objects.restrict(user, "view")
+        .filter(year=year, project_id__in=projects)
+        .select_related("project", "project__lead_unit")
+        .prefetch_related(Prefetch("project__milestones", queryset=Milestone.objects.all()))
+        .order_by("serial", "id")
+    )
+    columns: dict[str, BoardColumn] = {
+        kind.value: BoardColumn(
+            kind=kind.value,
+            label=str(kind.label),
+            focus=str(KIND_FOCUS[kind]),
+            cards=[],
+            summary="",
+            count=0,
+            planned_investment=Decimal(0),
+        )
+        for kind in Kind
+    }
+    progress = (
+        time_progress(as_of=as_of)
+        if year == as_of.year
+        else (Decimal(1) if year < as_of.year else Decimal(0))
+    )
+    for entry in entries:
+        project = entry.project
+        done_kinds = {m.kind for m in project.milestones.all() if m.actual_date}
+        column = columns[entry.kind]
+        column.count += 1
+        column.planned_investment += entry.planned_investment
+        column.cards.append(_card(entry, project, done_kinds, year, as_of, progress))
+    for column in columns.values():
+        column.summary = _summary(column, year, as_of, progress)
+    return list(columns.values())
+
+
+def _card(
+    entry: ProgrammeEntry,
+    project: Project,
+    done_kinds: set[str],
+    year: int,
+    as_of: dt.date,
+    progress: Decimal,
+) -> BoardCard:
+    if entry.kind == Kind.NEW_START:
+        month = entry.planned_start_month
+        planned = f"计划{month}月开工" if month else "未定开工月份"
+        if project.actual_start and project.stage in STARTED_STAGES | {"suspended"}:
+            started = project.actual_start
+            late = month is not None and (started.year, started.month) > (year, month)
+            return BoardCard(
+                entry,
+                project,
+                "warn" if late else "ok",
+                f"{planned}，{started:%Y-%m-%d} 开工" + ("（滞后）" if late else ""),
+                started=True,
+            )
+        due = month is not None and (as_of.year, as_of.month) >= (year, month)
+        if due and month is not None:
+            behind = (as_of.year - year) * 12 + as_of.month - month
+            return BoardCard(
+                entry,
+                project,
+                "late" if behind >= 3 else "warn",
+                f"{planned}，尚未开工（已过计划 {behind} 个月）"
+                if behind
+                else f"{planned}，本月应开工尚未开工",
+            )
+        return BoardCard(entry, project, "wait", f"{planned}，未到计划时间")
+    if entry.kind == Kind.CONTINUING:
+        rate = _percent(entry.invested_ytd, entry.planned_investment)
+        if rate is None:
+            return BoardCard(entry, project, "wait", "未下达年度计划投资")
+        gap = progress * 100 - rate
+        status = "ok" if gap < 10 else ("warn" if gap <= 30 else "late")
+        return BoardCard(
+            entry,
+            project,
+            status,
+            f"完成 {entry.invested_ytd:,.0f} / 计划 {entry.planned_investment:,.0f} 万元"
+            f"（{rate}%，时间进度 {progress * 100:.1f}%）",
+        )
+    steps = PREPARATORY_STEPS if entry.kind == Kind.RESERVE else PLANNING_STEPS
+    done = sum(1 for step in steps if step in done_kinds)
+    names = "、".join(str(step.label) for step in steps if step not in done_kinds)
+    label = "前期手续" if entry.kind == Kind.RESERVE else "谋划步骤"
+    status = "ok" if done == len(steps) else ("warn" if done else "wait")
+    headline = f"{label}完成 {done}/{len(steps)}" + (f"，待办：{names}" if names else "，已全部完成")
+    return BoardCard(entry, project, status, headline, done=done, total=len(steps))
+
+
+def _summary(column: BoardColumn, year: int, as_of: dt.date, progress: Decimal) -> str:
+    cards = column.cards
+    if not cards:
+        return "暂无项目"
+    if column.kind == Kind.NEW_START:
+        started = sum(1 for c in cards if c.started)
+        due = sum(
+            1
+            for c in cards
+            if c.entry.planned_start_month
+            and (as_of.year, as_of.month) >= (year, c.entry.planned_start_month)
+        )
+        return f"已开工 {started}/{len(cards)}，应开工 {due} 个"
+    if column.kind == Kind.CONTINUING:
+        planned = sum((c.entry.planned_investment for c in cards), Decimal(0))
+        invested = sum((c.entry.invested_ytd for c in cards), Decimal(0))
+        rate = _percent(invested, planned)
+        shown = rate if rate is not None else "—"
+        return f"完成投资 {invested:,.0f} / {planned:,.0f} 万元（{shown}%），时间进度 {progress * 100:.1f}%"
+    done = sum(c.done for c in cards)
+    total = sum(c.total for c in cards)
+    complete = sum(1 for c in cards if c.done == c.total)
+    return f"{complete}/{len(cards)} 个项目已完成全部步骤，步骤完成 {done}/{total}"

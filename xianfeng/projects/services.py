@@ -1,0 +1,527 @@
+"""Writes to the registry. Every change is checked against the actor's rights and logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from pypinyin import Style, lazy_pinyin
+
+from xianfeng.audit.choices import ChangeAction
+from xianfeng.audit.services import record_create, record_update, snapshot
+from xianfeng.lib import clock
+from xianfeng.lib.errors import ConflictError
+from xianfeng.org.choices import UNIT_ROLES, Role
+from xianfeng.org.models import User
+from xianfeng.projects.choices import STAGE_ORDER, STARTED_STAGES, MilestoneKind, Stage
+from xianfeng.projects.codes import format_internal_code, normalise_national_code
+from xianfeng.projects.models import Milestone, ProgrammeEntry, Project, StageTransition
+
+# Fields a form, the API or an import may set directly. The stage and the actual dates move
+# only through project_transition().
+EDITABLE_FIELDS = [
+    "national_code",
+    "name",
+    "category",
+    "chain",
+    "park",
+    "street",
+    "lead_unit",
+    "leader",
+    "owner",
+    "location_text",
+    "content",
+    "total_investment",
+    "land_area",
+    "floor_area",
+    "latitude",
+    "longitude",
+    "planned_start",
+    "planned_completion",
+    "contact_name",
+    "contact_phone",
+]
+# Set only when a project is first entered (an existing project reaches them by transition).
+INITIAL_FIELDS = ["stage", "actual_start", "actual_completion", "is_illustrative"]
+ENTRY_FIELDS = [
+    "serial",
+    "kind",
+    "level",
+    "planned_investment",
+    "planned_start_month",
+    "note",
+    "invested_ytd",
+    "invested_as_of",
+]
+
+EARLIEST_DATE = dt.date(1990, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+# ---------------------------------------------------------------- permissions
+
+
+def _ensure_can(actor: User, project: Project, action: str) -> None:
+    if not Project.objects.restrict(actor, action).filter(pk=project.pk).exists():
+        raise PermissionDenied("您无权修改该项目")
+
+
+def _ensure_unit_allowed(actor: User, project: Project) -> None:
+    """Unit users may only put projects under their own unit."""
+    if actor.role in UNIT_ROLES and project.lead_unit_id != actor.department_id:
+        raise ValidationError({"lead_unit": "只能选择本单位作为责任单位"})
+    if actor.role not in {Role.DISPATCHER, Role.UNIT_REPORTER, *UNIT_ROLES}:
+        raise PermissionDenied("您的角色不能修改项目数据")
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _search_text(project: Project) -> str:
+    initials = "".join(lazy_pinyin(project.name, style=Style.FIRST_LETTER, errors="ignore"))
+    full = "".join(lazy_pinyin(project.name, errors="ignore"))
+    return " ".join(
+        part.lower()
+        for part in [
+            project.name,
+            project.national_code,
+            project.internal_code,
+            project.owner,
+            initials,
+            full,
+        ]
+        if part
+    )
+
+
+def project_validate(project: Project) -> None:
+    """Field rules plus the rules that tie fields together; raises ValidationError per field."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if project.national_code:
+        try:
+            project.national_code = normalise_national_code(project.national_code)
+        except ValidationError as exc:
+            add("national_code", exc.messages[0])
+    try:
+        project.full_clean(exclude=["national_code", "internal_code"], validate_unique=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            for message in messages:
+                add(field, message)
+    today = clock.today()
+    for field in ["planned_start", "planned_completion", "actual_start", "actual_completion"]:
+        value = getattr(project, field)
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+            add(field, f"日期 {value} 超出范围（{EARLIEST_DATE}–{LATEST_DATE}）")
+    if (
+        project.planned_start
+        and project.planned_completion
+        and project.planned_completion < project.planned_start
+    ):
+        add("planned_completion", "计划竣工时间不能早于计划开工时间")
+    if project.actual_start and project.actual_start > today:
+        add("actual_start", f"实际开工时间 {project.actual_start} 不能晚于今天（{today}）")
+    if project.actual_completion:
+        if project.actual_completion > today:
+            add("actual_completion", f"实际竣工时间 {project.actual_completion} 不能晚于今天（{today}）")
+        if not project.actual_start:
+            add("actual_completion", "填写实际竣工时间前须先有实际开工时间")
+        elif project.actual_completion <= project.actual_start:
+            add("actual_completion", "实际竣工时间须晚于实际开工时间")
+    if project.stage in STARTED_STAGES and not project.actual_start:
+        add("actual_start", f"项目阶段为“{project.get_stage_display()}”时须填写实际开工时间")
+    if project.stage in {Stage.COMPLETED, Stage.OPERATING} and not project.actual_completion:
+        add("actual_completion", f"项目阶段为“{project.get_stage_display()}”时须填写实际竣工时间")
+    if project.stage in {Stage.PLANNING, Stage.RESERVE} and project.actual_start:
+        add("actual_start", f"项目阶段为“{project.get_stage_display()}”时不应有实际开工时间")
+    if project.park_id and project.chain_id is None and project.park and project.park.chain_id:
+        project.chain_id = project.park.chain_id
+    if errors:
+        raise ValidationError(errors)
+    project.search_text = _search_text(project)
+
+
+def _next_internal_code(year: int) -> str:
+    prefix = format_internal_code(year, 0)[:-5]
+    last = (
+        Project.objects.filter(internal_code__startswith=prefix)
+        .order_by("-internal_code")
+        .values_list("internal_code", flat=True)
+        .first()
+    )
+    serial = int(last[-5:]) + 1 if last else 1
+    return format_internal_code(year, serial)
+
+
+def _check_national_code_free(project: Project) -> None:
+    if project.national_code:
+        clash = Project.objects.filter(national_code=project.national_code).exclude(pk=project.pk)
+        if clash.exists():
+            other = clash.first()
+            raise ValidationError(
+                {"national_code": f"项目代码 {project.national_code} 已被项目“{other}”使用"}
+            )
+
+
+# ---------------------------------------------------------------- projects
+
+
+@transaction.atomic
+def project_create(
+    *,
+    actor: User,
+    fields: dict[str, Any],
+    entry: dict[str, Any] | None = None,
+    year: int | None = None,
+    request_id: str = "",
+) -> Project:
+    """Enter a new project, optionally with its place in a year's programme."""
+    unknown = set(fields) - set(EDITABLE_FIELDS) - set(INITIAL_FIELDS)
+    if unknown:
+        raise ValidationError(f"不能直接设置字段：{', '.join(sorted(unknown))}")
+    project = Project(**fields)
+    if actor.role in UNIT_ROLES and not fields.get("lead_unit") and not fields.get("lead_unit_id"):
+        project.lead_unit_id = actor.department_id
+    if actor.role not in {Role.DISPATCHER, Role.UNIT_REPORTER}:
+        raise PermissionDenied("您的角色不能新建项目")
+    _ensure_unit_allowed(actor, project)
+    project_validate(project)
+    _check_national_code_free(project)
+    year = year or (entry or {}).get("year") or clock.today().year
+    for _attempt in range(5):
+        project.internal_code = _next_internal_code(int(year))
+        project.search_text = _search_text(project)
+        try:
+            with transaction.atomic():
+                project.save()
+            break
+        except IntegrityError:
+            project.pk = None
+            continue
+    else:  # pragma: no cover - five clashes in a row means something else is wrong
+        raise ConflictError("生成内部编号时发生冲突，请重试")
+    record_create(actor=actor, instance=project, request_id=request_id)
+    _sync_milestones_from_dates(project)
+    if project.stage != Stage.PLANNING or project.actual_start:
+        StageTransition.objects.create(
+            project=project,
+            from_stage="",
+            to_stage=project.stage,
+            effective_date=project.actual_start or clock.today(),
+            at=clock.now(),
+            actor=actor,
+            reason="录入项目",
+        )
+    if entry is not None:
+        programme_entry_save(
+            actor=actor, project=project, year=int(year), fields=entry, request_id=request_id
+        )
+    return project
+
+
+@transaction.atomic
+def project_update(
+    *,
+    actor: User,
+    project: Project,
+    fields: dict[str, Any],
+    expected_version: int | None = None,
+    request_id: str = "",
+) -> Project:
+    """Change a project's editable fields. With ``expected_version``, refuse to overwrite
+    another person's save made since the form was loaded."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"不能直接修改字段：{', '.join(sorted(unknown))}（阶段请用“阶段变更”）")
+    _ensure_can(actor, project, "change")
+    current = Project.objects.select_for_update().get(pk=project.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise ConflictError(
+            f"该项目已被他人修改（当前版本 {current.version}，您打开的是版本 {expected_version}），"
+            "请刷新后重新填写，您的修改未保存"
+        )
+    if current.archived_at:
+        raise ValidationError("项目已归档，不能修改；请先恢复")
+    before = snapshot(current)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    _ensure_unit_allowed(actor, current)
+    project_validate(current)
+    _check_national_code_free(current)
+    if not record_update(actor=actor, instance=current, before=before, request_id=request_id):
+        return current
+    current.version = F("version") + 1
+    current.save()
+    current.refresh_from_db()
+    return current
+
+
+def _stage_rules(project: Project, to_stage: str, effective_date: dt.date | None, reason: str) -> dt.date:
+    """Check a transition; returns the effective date. Raises ValidationError in Chinese."""
+    today = clock.today()
+    from_stage = project.stage
+    labels = dict(Stage.choices)
+    if to_stage not in labels:
+        raise ValidationError({"to_stage": f"未知的项目阶段“{to_stage}”"})
+    if to_stage == from_stage:
+        raise ValidationError({"to_stage": f"项目已处于“{labels[to_stage]}”阶段"})
+    reason = reason.strip()
+    needs_reason = (
+        to_stage in {Stage.SUSPENDED, Stage.CANCELLED}
+        or from_stage == Stage.CANCELLED
+        or (
+            from_stage in STAGE_ORDER
+            and to_stage in STAGE_ORDER
+            and STAGE_ORDER[to_stage] < STAGE_ORDER[from_stage]
+        )
+    )
+    if needs_reason and not reason:
+        raise ValidationError({"reason": f"从“{labels[from_stage]}”变更为“{labels[to_stage]}”须说明原因"})
+    day = effective_date or today
+    if day > today:
+        raise ValidationError({"effective_date": f"日期 {day} 不能晚于今天（{today}）"})
+    if day < EARLIEST_DATE:
+        raise ValidationError({"effective_date": f"日期 {day} 早于 {EARLIEST_DATE}"})
+    needs_start = from_stage in {Stage.PLANNING, Stage.RESERVE, Stage.CANCELLED}
+    if to_stage == Stage.CONSTRUCTION and needs_start and effective_date is None:
+        raise ValidationError({"effective_date": "转为在建须填写实际开工日期"})
+    if to_stage == Stage.COMPLETED:
+        if effective_date is None:
+            raise ValidationError({"effective_date": "转为竣工须填写实际竣工日期"})
+        if not project.actual_start:
+            raise ValidationError({"to_stage": "项目尚未开工，不能直接转为竣工；请先转为在建并填写开工日期"})
+        if day <= project.actual_start:
+            raise ValidationError(
+                {"effective_date": f"竣工日期 {day} 须晚于实际开工日期 {project.actual_start}"}
+            )
+    if to_stage == Stage.OPERATING:
+        if not project.actual_completion:
+            raise ValidationError({"to_stage": "项目尚未竣工，不能转为投产；请先转为竣工并填写竣工日期"})
+        if day < project.actual_completion:
+            raise ValidationError(
+                {"effective_date": f"投产日期 {day} 不能早于实际竣工日期 {project.actual_completion}"}
+            )
+    return day
+
+
+@transaction.atomic
+def project_transition(
+    *,
+    actor: User,
+    project: Project,
+    to_stage: str,
+    effective_date: dt.date | None = None,
+    reason: str = "",
+    request_id: str = "",
+) -> StageTransition:
+    """Move a project between lifecycle stages by the rules; kept with who, when and why."""
+    _ensure_can(actor, project, "change")
+    current = Project.objects.select_for_update().get(pk=project.pk)
+    if current.archived_at:
+        raise ValidationError("项目已归档，不能变更阶段")
+    day = _stage_rules(current, to_stage, effective_date, reason)
+    before = snapshot(current)
+    from_stage = current.stage
+    if to_stage == Stage.CONSTRUCTION and (
+        from_stage in {Stage.PLANNING, Stage.RESERVE} or not current.actual_start
+    ):
+        current.actual_start = day
+        current.actual_completion = None
+    elif to_stage == Stage.COMPLETED:
+        current.actual_completion = day
+    elif to_stage in {Stage.PLANNING, Stage.RESERVE}:
+        # Going back before construction: the recorded start no longer holds.
+        current.actual_start = None
+        current.actual_completion = None
+    elif to_stage == Stage.CONSTRUCTION and from_stage in {Stage.COMPLETED, Stage.OPERATING}:
+        current.actual_completion = None
+    current.stage = to_stage
+    project_validate(current)
+    current.version = F("version") + 1
+    current.save()
+    current.refresh_from_db()
+    transition = StageTransition.objects.create(
+        project=current,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        effective_date=day,
+        at=clock.now(),
+        actor=actor,
+        reason=reason.strip(),
+    )
+    record_update(
+        actor=actor,
+        instance=current,
+        before=before,
+        action=ChangeAction.TRANSITION,
+        reason=reason.strip(),
+        request_id=request_id,
+    )
+    _sync_milestones_from_dates(current, operation_date=day if to_stage == Stage.OPERATING else None)
+    project.refresh_from_db()
+    return transition
+
+
+def _sync_milestones_from_dates(project: Project, operation_date: dt.date | None = None) -> None:
+    """Keep the start/completion/operation milestones equal to the project's actual dates."""
+    pairs = [
+        (MilestoneKind.START, project.actual_start),
+        (MilestoneKind.COMPLETION, project.actual_completion),
+    ]
+    if operation_date is not None:
+        pairs.append((MilestoneKind.OPERATION, operation_date))
+    for kind, day in pairs:
+        milestone = Milestone.objects.filter(project=project, kind=kind).first()
+        if milestone is None:
+            if day is not None:
+                Milestone.objects.create(project=project, kind=kind, actual_date=day)
+        elif milestone.actual_date != day:
+            milestone.actual_date = day
+            milestone.save(update_fields=["actual_date"])
+
+
+@transaction.atomic
+def project_archive(*, actor: User, project: Project, reason: str) -> Project:
+    """Take a project out of the registry's lists. Nothing is ever hard-deleted."""
+    if actor.role != Role.DISPATCHER:
+        raise PermissionDenied("只有调度专员可以归档项目")
+    _ensure_can(actor, project, "change")
+    if not reason.strip():
+        raise ValidationError({"reason": "归档须说明原因"})
+    current = Project.objects.select_for_update().get(pk=project.pk)
+    if current.archived_at:
+        raise ValidationError("项目已归档")
+    before = snapshot(current)
+    current.archived_at = clock.now()
+    current.archive_reason = reason.strip()[:200]
+    current.version = F("version") + 1
+    current.save()
+    current.refresh_from_db()
+    record_update(actor=actor, instance=current, before=before, action=ChangeAction.ARCHIVE, reason=reason)
+    return current
+
+
+@transaction.atomic
+def project_restore(*, actor: User, project: Project, reason: str = "") -> Project:
+    if actor.role != Role.DISPATCHER:
+        raise PermissionDenied("只有调度专员可以恢复项目")
+    current = Project.objects.select_for_update().get(pk=project.pk)
+    if not current.archived_at:
+        raise ValidationError("项目未归档")
+    before = snapshot(current)
+    current.archived_at = None
+    current.archive_reason = ""
+    current.version = F("version") + 1
+    current.save()
+    current.refresh_from_db()
+    record_update(actor=actor, instance=current, before=before, action=ChangeAction.RESTORE, reason=reason)
+    return current
+
+
+# ---------------------------------------------------------------- programme entries
+
+
+def _entry_validate(entry: ProgrammeEntry) -> None:
+    errors: dict[str, list[str]] = {}
+    try:
+        entry.full_clean(exclude=["project"], validate_unique=False)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if entry.kind == "new_start" and not entry.planned_start_month:
+        errors.setdefault("planned_start_month", []).append("新开工项目须填写计划开工月份")
+    if entry.planned_investment is not None and entry.planned_investment < 0:
+        errors.setdefault("planned_investment", []).append("年度计划投资不能为负数")
+    if entry.invested_as_of is not None:
+        if entry.invested_as_of.year != entry.year:
+            errors.setdefault("invested_as_of", []).append(f"完成投资截至日期须在 {entry.year} 年内")
+        elif entry.invested_as_of > clock.today():
+            errors.setdefault("invested_as_of", []).append("完成投资截至日期不能晚于今天")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def programme_entry_save(
+    *,
+    actor: User,
+    project: Project,
+    year: int,
+    fields: dict[str, Any],
+    expected_version: int | None = None,
+    request_id: str = "",
+) -> ProgrammeEntry:
+    """Create or update the project's entry in ``year``'s programme."""
+    fields = {k: v for k, v in fields.items() if k != "year"}
+    unknown = set(fields) - set(ENTRY_FIELDS)
+    if unknown:
+        raise ValidationError(f"年度计划没有字段：{', '.join(sorted(unknown))}")
+    _ensure_can(actor, project, "change")
+    entry = ProgrammeEntry.objects.select_for_update().filter(project=project, year=year).first()
+    if entry is None:
+        entry = ProgrammeEntry(project=project, year=year, **fields)
+        if entry.planned_investment is None:
+            entry.planned_investment = Decimal(0)
+        _entry_validate(entry)
+        entry.save()
+        record_create(actor=actor, instance=entry, request_id=request_id)
+        return entry
+    if expected_version is not None and entry.version != expected_version:
+        raise ConflictError("该年度计划已被他人修改，请刷新后重新填写，您的修改未保存")
+    before = snapshot(entry)
+    for name, value in fields.items():
+        setattr(entry, name, value)
+    _entry_validate(entry)
+    if record_update(actor=actor, instance=entry, before=before, request_id=request_id):
+        entry.version = F("version") + 1
+        entry.save()
+        entry.refresh_from_db()
+    return entry
+
+
+# ---------------------------------------------------------------- milestones
+
+
+@transaction.atomic
+def milestone_save(
+    *,
+    actor: User,
+    project: Project,
+    kind: str,
+    planned_date: dt.date | None,
+    actual_date: dt.date | None,
+    note: str = "",
+) -> Milestone:
+    _ensure_can(actor, project, "change")
+    labels = dict(MilestoneKind.choices)
+    if kind not in labels:
+        raise ValidationError({"kind": f"未知的节点“{kind}”"})
+    if kind in {MilestoneKind.START, MilestoneKind.COMPLETION, MilestoneKind.OPERATION} and actual_date != (
+        Milestone.objects.filter(project=project, kind=kind).values_list("actual_date", flat=True).first()
+    ):
+        raise ValidationError({"actual_date": f"“{labels[kind]}”的完成日期由阶段变更记录，请使用“阶段变更”"})
+    today = clock.today()
+    for field, value in [("planned_date", planned_date), ("actual_date", actual_date)]:
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise ValidationError({field: f"日期 {value} 超出范围"})
+    if actual_date is not None and actual_date > today:
+        raise ValidationError({"actual_date": f"完成日期 {actual_date} 不能晚于今天（{today}）"})
+    milestone = Milestone.objects.select_for_update().filter(project=project, kind=kind).first()
+    if milestone is None:
+        milestone = Milestone.objects.create(
+            project=project, kind=kind, planned_date=planned_date, actual_date=actual_date, note=note
+        )
+        record_create(actor=actor, instance=milestone)
+        return milestone
+    before = snapshot(milestone)
+    milestone.planned_date, milestone.actual_date, milestone.note = planned_date, actual_date, note
+    if record_update(actor=actor, instance=milestone, before=before):
+        milestone.save()
+    return milestone
