@@ -13,6 +13,8 @@ from xianfeng.audit.models import ChangeRecord
 from xianfeng.lib import clock
 
 Snapshot = dict[str, Any]
+# Bookkeeping columns, and secrets that must never reach the log (a password hash is still a secret).
+SNAPSHOT_SKIP = {"id", "created_at", "updated_at", "version", "search_text", "password", "key_hash"}
 
 
 def _plain(value: Any) -> Any:
@@ -20,7 +22,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, models.Model):
         return {"id": value.pk, "label": str(value)}
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        # Canonical text without exponent or trailing zeros, so 10000.00 and 10000 compare equal.
+        text = f"{value:f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return value
@@ -32,7 +36,7 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> Snapsho
     for field in instance._meta.concrete_fields:
         if fields is not None and field.name not in fields:
             continue
-        if field.name in {"id", "created_at", "updated_at", "version", "search_text"}:
+        if field.name in SNAPSHOT_SKIP:
             continue
         if isinstance(field, models.ForeignKey):
             related = getattr(instance, field.name)

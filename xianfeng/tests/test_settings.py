@@ -1,0 +1,57 @@
+"""Settings come from XF_* variables and refuse unsafe production set-ups."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(**env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("XF_")}
+    clean.update(env)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import xianfeng.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])",
+        ],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_development_defaults_to_sqlite_and_debug(tmp_path) -> None:
+    result = _load(XF_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "django.db.backends.sqlite3"]
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path) -> None:
+    result = _load(XF_PRODUCTION="1", XF_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "XF_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_with_key_runs_without_debug(tmp_path) -> None:
+    result = _load(XF_PRODUCTION="1", XF_SECRET_KEY="k" * 40, XF_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "False"
+
+
+def test_postgres_url_selects_postgres(tmp_path) -> None:
+    result = _load(XF_DATABASE_URL="postgres://u@127.0.0.1:5432/x", XF_VAR_DIR=str(tmp_path))
+    assert result.stdout.split() == ["True", "django.db.backends.postgresql"]
+
+
+def test_bad_values_are_refused(tmp_path) -> None:
+    result = _load(XF_DEBUG="perhaps", XF_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0 and "XF_DEBUG" in result.stderr
+    result = _load(XF_TODAY="2024-13-01", XF_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0 and "XF_TODAY" in result.stderr
