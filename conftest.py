@@ -19,6 +19,32 @@ def _frozen_today() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """Argon2 costs ~0.1 s a hash by design; tests that check it switch it back on."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
+
+
+@pytest.fixture
+def argon2_hashing(settings):  # type: ignore[no-untyped-def]
+    from xianfeng import settings as project_settings
+
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_run_inline() -> Iterator[None]:
+    """Background tasks run synchronously in tests (as with XF_TASKS_BACKEND=immediate)."""
+    from django.test import override_settings
+
+    immediate = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with override_settings(TASKS=immediate):
+        yield
+
+
 @pytest.fixture
 def unit_a(db):  # type: ignore[no-untyped-def]
     from xianfeng.tests.factories import DepartmentFactory

@@ -36,3 +36,8 @@ def change_log(
     if until:
         qs = qs.filter(at__date__lte=until)
     return qs.order_by("-at", "-id")
+
+
+def object_types() -> list[str]:
+    """The distinct object types present in the log (for the filter's choices)."""
+    return list(ChangeRecord.objects.order_by("object_type").values_list("object_type", flat=True).distinct())

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 
 from django.db import models
+from django.utils.translation import get_language
 
 from xianfeng.audit.choices import ChangeAction
 from xianfeng.audit.models import ChangeRecord
@@ -46,16 +48,23 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> Snapsho
     return result
 
 
+@functools.lru_cache(maxsize=256)
+def _field_labels(model: type[models.Model], language: str | None) -> dict[str, str]:
+    # Schema, not business data: the same in every process, so caching it is safe.
+    return {
+        f.name: str(f.verbose_name)
+        for f in model._meta.get_fields()
+        if getattr(f, "verbose_name", None) is not None
+    }
+
+
 def diff(model: type[models.Model], before: Snapshot, after: Snapshot) -> dict[str, Any]:
     changes: dict[str, Any] = {}
+    labels = _field_labels(model, get_language())
     for name in sorted(set(before) | set(after)):
         old, new = before.get(name), after.get(name)
         if old != new:
-            try:
-                label = str(model._meta.get_field(name).verbose_name)
-            except Exception:
-                label = name
-            changes[name] = {"label": label, "old": old, "new": new}
+            changes[name] = {"label": labels.get(name, name), "old": old, "new": new}
     return changes
 
 
@@ -71,13 +80,42 @@ def change_record(
     reason: str = "",
     request_id: str = "",
 ) -> ChangeRecord:
+    record = change_record_build(
+        actor=actor,
+        action=action,
+        instance=instance,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        changes=changes,
+        reason=reason,
+        request_id=request_id,
+    )
+    record.save()
+    return record
+
+
+def change_record_build(
+    *,
+    actor: Any,
+    action: ChangeAction | str,
+    instance: models.Model | None = None,
+    object_type: str | None = None,
+    object_id: str = "",
+    object_repr: str = "",
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+    request_id: str = "",
+    at: dt.datetime | None = None,
+) -> ChangeRecord:
+    """The unsaved record change_record() would write; bulk writers (imports) save many at once."""
     if instance is not None:
         object_type = instance._meta.label
         object_id = str(instance.pk)
         object_repr = object_repr or str(instance)[:300]
     actor_obj = actor if getattr(actor, "pk", None) else None
-    return ChangeRecord.objects.create(
-        at=clock.now(),
+    return ChangeRecord(
+        at=at or clock.now(),
         actor=actor_obj,
         actor_name=(actor_obj.get_full_name() or actor_obj.username) if actor_obj else "系统",
         action=str(action),

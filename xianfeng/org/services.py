@@ -4,10 +4,12 @@ import secrets
 
 from django.db import transaction
 
-from xianfeng.audit.services import record_create
+from xianfeng.audit.choices import ChangeAction
+from xianfeng.audit.services import change_record, record_create, record_update, snapshot
 from xianfeng.lib import clock
 from xianfeng.org.choices import UNIT_ROLES, Role
 from xianfeng.org.models import ApiToken, Department, User
+from xianfeng.org.selectors import LOGIN_LOCKED_REASON
 
 
 @transaction.atomic
@@ -40,6 +42,7 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Issue a token; the plain key is returned once and never stored."""
     key = "xf_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, key_hash=ApiToken.hash_key(key), prefix=key[3:11])
+    record_create(actor=user, instance=token)  # the hash is never logged (audit SNAPSHOT_SKIP)
     return token, key
 
 
@@ -56,6 +59,50 @@ def api_token_authenticate(*, key: str) -> User | None:
 
 
 @transaction.atomic
-def api_token_revoke(*, token: ApiToken) -> None:
+def api_token_revoke(*, token: ApiToken, actor: User | None = None) -> None:
+    """Revoke a token (idempotent: a revoked token keeps its first revocation time)."""
+    if token.revoked_at is not None:
+        return
+    before = snapshot(token)
     token.revoked_at = clock.now()
     token.save(update_fields=["revoked_at"])
+    record_update(actor=actor or token.user, instance=token, before=before)
+
+
+# ---------------------------------------------------------------- sign-in (security log)
+# Logged from the login/logout views, not from signals: it is the view that knows the request.
+# Never pass a password here; the username is the only credential that reaches the log.
+
+
+def _from(address: str) -> str:
+    return f"来源地址 {address}" if address else ""
+
+
+def login_record(*, user: User, address: str = "") -> None:
+    change_record(
+        actor=user, action=ChangeAction.LOGIN, instance=user, object_repr=user.username, reason=_from(address)
+    )
+
+
+def logout_record(*, user: User, address: str = "") -> None:
+    change_record(
+        actor=user,
+        action=ChangeAction.LOGOUT,
+        instance=user,
+        object_repr=user.username,
+        reason=_from(address),
+    )
+
+
+def login_failure_record(*, username: str, locked: bool = False, address: str = "") -> None:
+    """A refused sign-in; keyed by the username typed, whether or not such a user exists."""
+    user = User.objects.filter(username=username).only("pk").first()
+    reason = LOGIN_LOCKED_REASON if locked else "用户名或密码错误"
+    change_record(
+        actor=None,
+        action=ChangeAction.LOGIN_FAILED,
+        object_type=User._meta.label,
+        object_id=str(user.pk) if user else "",
+        object_repr=username[:150],
+        reason="；".join(part for part in [reason, _from(address)] if part),
+    )

@@ -200,6 +200,15 @@ class ProgrammeEntry(models.Model):
         _("年度累计完成投资（万元）"), **MONEY, default=Decimal(0), validators=[MinValueValidator(Decimal(0))]
     )
     invested_as_of = models.DateField(_("完成投资截至"), null=True, blank=True)
+    # Investment completed on the project before this year (截至上年底累计完成投资): the baseline of
+    # the monthly reports' "since start" figure (= this + the year's reports). Entered with the
+    # programme; 0 for a project that starts this year.
+    invested_before = models.DecimalField(
+        _("截至上年底累计完成投资（万元）"),
+        **MONEY,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -214,7 +223,13 @@ class ProgrammeEntry(models.Model):
             models.UniqueConstraint(fields=["project", "year"], name="entry_project_year_unique"),
             models.CheckConstraint(condition=Q(planned_investment__gte=0), name="entry_planned_nonnegative"),
         ]
-        indexes = [models.Index(fields=["year", "kind"]), models.Index(fields=["year", "level"])]
+        indexes = [
+            models.Index(fields=["year", "kind"]),
+            models.Index(fields=["year", "level"]),
+            # The registry lists a year's programme in serial order, a page at a time: with this
+            # index the database reads one page of entries instead of sorting the whole year.
+            models.Index(fields=["year", "serial"], name="entry_year_serial_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.year} {self.project}"

@@ -17,6 +17,7 @@ from xianfeng.projects.choices import (
     PREPARATORY_STEPS,
     STARTED_STAGES,
     Kind,
+    Level,
 )
 from xianfeng.projects.models import Milestone, ProgrammeEntry, Project, StageTransition
 
@@ -104,9 +105,9 @@ def project_list(*, user: User, filters: ProjectFilters) -> QuerySet[Project]:
     elif filters.kind or filters.level:
         cond = Q()
         if filters.kind:
-            cond &= Q(entries__kind=filters.kind)
+            cond &= Q(kind=filters.kind)
         if filters.level:
-            cond &= Q(entries__level=filters.level)
+            cond &= Q(level=filters.level)
         qs = qs.filter(pk__in=ProgrammeEntry.objects.filter(cond).values("project_id"))
     for name, column in [
         ("category", "category"),
@@ -342,3 +343,73 @@ def _summary(column: BoardColumn, year: int, as_of: dt.date, progress: Decimal) 
     total = sum(c.total for c in cards)
     complete = sum(1 for c in cards if c.done == c.total)
     return f"{complete}/{len(cards)} 个项目已完成全部步骤，步骤完成 {done}/{total}"
+
+
+# ---------------------------------------------------------------- programme summary (home page)
+
+
+@dataclass
+class ProgrammeSummary:
+    """One year's programme as the user may see it; money in 万元."""
+
+    year: int
+    count: int
+    total_investment: Decimal
+    planned_investment: Decimal
+    invested_ytd: Decimal
+    by_kind: list[tuple[str, str, int]]  # (kind, label, count) in Kind order
+    by_level: list[tuple[str, str, int]]
+    new_starts: int
+    new_starts_started: int
+    time_progress: Decimal  # 0..1
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        return _percent(self.invested_ytd, self.planned_investment)
+
+    @property
+    def start_rate(self) -> Decimal | None:
+        return _percent(Decimal(self.new_starts_started), Decimal(self.new_starts))
+
+
+def programme_summary(*, user: User, year: int) -> ProgrammeSummary:
+    """The year's programme in figures (one query): the projects not archived that the user may see.
+
+    A new start counts as started once it has an actual start date and a started (or suspended)
+    stage, as on the pipeline board.
+    """
+    entries = ProgrammeEntry.objects.restrict(user, "view").filter(
+        year=year, project__archived_at__isnull=True
+    )
+    started = Q(
+        kind=Kind.NEW_START,
+        project__actual_start__isnull=False,
+        project__stage__in=[*STARTED_STAGES, "suspended"],
+    )
+    aggregates: dict[str, Any] = {
+        "count": Count("id"),
+        "total": Sum("project__total_investment"),
+        "planned": Sum("planned_investment"),
+        "ytd": Sum("invested_ytd"),
+        "started": Count("id", filter=started),
+    }
+    aggregates |= {f"kind_{k.value}": Count("id", filter=Q(kind=k.value)) for k in Kind}
+    aggregates |= {f"level_{lv.value}": Count("id", filter=Q(level=lv.value)) for lv in Level}
+    row = entries.order_by().aggregate(**aggregates)
+    today = clock.today()
+    if year == today.year:
+        progress = time_progress(as_of=today)
+    else:
+        progress = Decimal(1) if year < today.year else Decimal(0)
+    return ProgrammeSummary(
+        year=year,
+        count=row["count"],
+        total_investment=row["total"] or Decimal(0),
+        planned_investment=row["planned"] or Decimal(0),
+        invested_ytd=row["ytd"] or Decimal(0),
+        by_kind=[(k.value, str(k.label), row[f"kind_{k.value}"]) for k in Kind],
+        by_level=[(lv.value, str(lv.label), row[f"level_{lv.value}"]) for lv in Level],
+        new_starts=row[f"kind_{Kind.NEW_START.value}"],
+        new_starts_started=row["started"],
+        time_progress=progress,
+    )
