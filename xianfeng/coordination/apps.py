@@ -31,3 +31,9 @@ class CoordinationConfig(AppConfig):
 
         for code, label in EVENTS.items():
             register_event(code, label)
+
+        from xianfeng.coordination.tasks import escalate_overdue_task
+        from xianfeng.notifications.tasks import register_daily_task
+
+        # Overdue problems and late instruction replies escalate once a day, early in the morning.
+        register_daily_task("问题逾期升级", escalate_overdue_task, lambda: 6)

@@ -169,6 +169,8 @@ DEMO_USERS: list[tuple[str, str, str, str | None, str | None]] = [
     ("jinjialing_sh", Role.UNIT_REVIEWER, "金家岭街道审核员", "JJLJD", None),
     ("gongxin_tb", Role.UNIT_REPORTER, "工信局填报员", "GXJ", None),
     ("gongxin_sh", Role.UNIT_REVIEWER, "工信局审核员", "GXJ", None),
+    # Natural resources handles land problems for every unit; it leads no project of its own.
+    ("ziyuan_tb", Role.UNIT_REPORTER, "自然资源分局填报员", "ZRZY", None),
     ("leader", Role.LEADER, "孟书航", None, "industry"),
     ("admin", Role.ADMIN, "系统管理员", None, None),
     ("auditor", Role.AUDITOR, "审计管理员", None, None),

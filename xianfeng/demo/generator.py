@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import inspect
 import json
 import random
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils.module_loading import import_string
 from django.utils import timezone
 
 from xianfeng.audit.choices import ChangeAction
@@ -835,7 +837,9 @@ def _write_users(refs: dict[str, dict[str, Any]]) -> dict[str, User]:
             department=refs["unit"][unit] if unit else None,
             password=password,
             is_staff=role == Role.ADMIN,
-            is_superuser=role == Role.ADMIN,
+            # The admin role gets its rights on reference data from RoleBackend, not from being a
+            # superuser, so the admin site shows no business data.
+            is_superuser=False,
             date_joined=_aware(ISSUED, 8),
         )
         user.full_clean(exclude=["password"])
@@ -1063,7 +1067,13 @@ def programme_counts() -> dict[str, dict[str, int]]:
     }
 
 
-def load_demo() -> DemoResult:
+# Later layers of the demo, each loaded by its own app after the programme exists, in this order.
+# Each is idempotent (does nothing when its data is already there) and takes the password hash
+# for any extra accounts it needs.
+EXTRAS: tuple[str, ...] = ("xianfeng.coordination.demo.load_demo_problems",)
+
+
+def load_demo(*, extras: tuple[str, ...] = EXTRAS) -> DemoResult:
     """Load the demo once; a second call finds it loaded and changes nothing."""
     with clock.frozen(DEMO_TODAY), transaction.atomic():
         state = demo_state()
@@ -1078,6 +1088,12 @@ def load_demo() -> DemoResult:
             refs = _write_reference()
             users = _write_users(refs)
             _write_projects(plans, refs, users["dispatcher"])
+        password_hash = User.objects.get(username="dispatcher").password
+        offered = {"year": YEAR, "password_hash": password_hash}
+        for path in extras:
+            loader = import_string(path)
+            accepted = inspect.signature(loader).parameters
+            loader(**{k: v for k, v in offered.items() if k in accepted})
         return DemoResult(
             created=created,
             projects=ProgrammeEntry.objects.filter(year=YEAR).count(),

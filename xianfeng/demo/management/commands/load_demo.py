@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from xianfeng.demo.generator import DemoConflictError, DemoResult, load_demo
+from xianfeng.demo.generator import EXTRAS, DemoConflictError, DemoResult, load_demo
 from xianfeng.projects.choices import Category, Kind, Level, Stage
 
 
@@ -38,6 +38,12 @@ class Command(BaseCommand):
             help="先清空整个数据库（所有表），再重新载入演示数据。生产环境（XF_PRODUCTION=1）下拒绝执行。",
         )
 
+        parser.add_argument(
+            "--programme-only",
+            action="store_true",
+            help="只载入项目清单和账号，不载入问题协调、月度调度等演示数据（较快）。",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if options["reset"]:
             if getattr(settings, "PRODUCTION", False):
@@ -46,7 +52,7 @@ class Command(BaseCommand):
             call_command("flush", interactive=False, verbosity=0)
         started = time.monotonic()
         try:
-            result = load_demo()
+            result = load_demo(extras=() if options["programme_only"] else EXTRAS)
         except DemoConflictError as exc:
             raise CommandError(str(exc)) from exc
         if result.created:
