@@ -11,7 +11,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from xianfeng.lib.env import env_bool, env_decimal, env_int, env_list, env_str
 
@@ -137,7 +136,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+# Each language is named in itself, so a reader finds theirs whatever the page's language.
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "xianfeng" / "locale"]
 TIME_ZONE = env_str("XF_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True

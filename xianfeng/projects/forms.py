@@ -14,7 +14,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from xianfeng.lib.money import to_decimal
-from xianfeng.org.choices import UNIT_ROLES, RegionLevel
+from xianfeng.org.choices import PROGRAMME_READERS, UNIT_ROLES, RegionLevel
 from xianfeng.org.models import Department, Leader, Region, User
 from xianfeng.parks.models import IndustryChain, Park
 from xianfeng.projects.choices import STAGE_ORDER, Category, Kind, Level, Stage
@@ -504,12 +504,21 @@ class ProjectFilterForm(forms.Form):
             year_choices.append(("", _("全部年度")))
         self.fields["year"].choices = year_choices
         self.fields["year"].widget.attrs.update(SELECT)
-        visible = Project.objects.restrict(user, "view").order_by()
-        self.fields["unit"].queryset = Department.objects.filter(pk__in=visible.values("lead_unit_id"))
-        self.fields["street"].queryset = Region.objects.filter(pk__in=visible.values("street_id"))
-        self.fields["chain"].queryset = IndustryChain.objects.filter(pk__in=visible.values("chain_id"))
-        self.fields["park"].queryset = Park.objects.filter(pk__in=visible.values("park_id"))
-        self.fields["leader"].queryset = Leader.objects.filter(pk__in=visible.values("leader_id"))
+        if user.role in PROGRAMME_READERS:
+            # Those who see the whole programme choose among all reference rows: small tables,
+            # no scan of the registry on every page view.
+            self.fields["unit"].queryset = Department.objects.filter(is_active=True)
+            self.fields["street"].queryset = Region.objects.filter(level=RegionLevel.STREET)
+            self.fields["chain"].queryset = IndustryChain.objects.all()
+            self.fields["park"].queryset = Park.objects.all()
+            self.fields["leader"].queryset = Leader.objects.filter(is_active=True)
+        else:
+            visible = Project.objects.restrict(user, "view").order_by()
+            self.fields["unit"].queryset = Department.objects.filter(pk__in=visible.values("lead_unit_id"))
+            self.fields["street"].queryset = Region.objects.filter(pk__in=visible.values("street_id"))
+            self.fields["chain"].queryset = IndustryChain.objects.filter(pk__in=visible.values("chain_id"))
+            self.fields["park"].queryset = Park.objects.filter(pk__in=visible.values("park_id"))
+            self.fields["leader"].queryset = Leader.objects.filter(pk__in=visible.values("leader_id"))
         for name, field in self.fields.items():
             if isinstance(field.widget, forms.Select):
                 field.widget.attrs["class"] = "form-select form-select-sm"

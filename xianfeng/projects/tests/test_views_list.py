@@ -177,14 +177,21 @@ def test_unit_clerk_sees_only_own_unit_and_own_unit_option(clerk_b, programme, u
     assert response.context["can_add"] is True
 
 
-def test_filter_options_are_those_in_use(dispatcher, programme) -> None:
+def test_filter_options_for_the_whole_programme_are_the_reference_lists(dispatcher, programme) -> None:
     DepartmentFactory(name="没有项目的单位")
+    DepartmentFactory(name="已撤销单位", is_active=False)
     response = client_for(dispatcher).get(LIST)
     form = response.context["filter_form"]
-    assert "没有项目的单位" not in [u.name for u in form.fields["unit"].queryset]
+    units = [u.name for u in form.fields["unit"].queryset]
+    assert "没有项目的单位" in units and "已撤销单位" not in units
     assert [c.name for c in form.fields["chain"].queryset] == ["虚拟现实"]
     assert [s.name for s in form.fields["street"].queryset] == ["沙子口街道"]
     assert [y for y, _ in form.fields["year"].choices if y] == [2024, 2023]
+
+
+def test_a_clerks_filter_options_are_those_of_their_projects(clerk_a, unit_b, programme) -> None:
+    form = client_for(clerk_a).get(LIST).context["filter_form"]
+    assert [u.pk for u in form.fields["unit"].queryset] == [clerk_a.department_id]
 
 
 def test_leader_cannot_add(leader_user, programme) -> None:
