@@ -1,9 +1,10 @@
 """Fast multi-row INSERTs for bulk writers (workbook imports of thousands of rows).
 
 What ``bulk_create`` writes, without Django compiling SQL for every single value — which, for
-ten thousand rows, costs far more than the database does. Rows are given as dicts keyed by
-attribute name (``report_id``, not ``report``); a missing key takes the field's default. Like
-bulk_create it sends no signals and runs no validation: the caller has checked the values.
+ten thousand rows, costs far more than the database does. Rows are given as tuples of the named
+columns' values (attribute names: ``report_id``, not ``report``); the other columns take their
+defaults. Like bulk_create it sends no signals and runs no validation: the caller has checked
+the values.
 ``returning=True`` gives back the new primary keys in row order (PostgreSQL, and SQLite ≥ 3.35,
 return them for a multi-row INSERT … RETURNING, as Django's own bulk_create relies on).
 """
@@ -37,21 +38,37 @@ def _is_plain(field: models.Field) -> bool:
 
 
 def insert_rows(
-    model: type[models.Model], rows: Sequence[Mapping[str, Any]], *, returning: bool = False
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: bool = False,
+    json_cache: dict[int, tuple[Any, Any]] | None = None,
 ) -> list[int]:
-    """INSERT ``rows`` (dicts by attname) into ``model``'s table; the new ids if ``returning``."""
+    """INSERT ``rows`` (tuples of the ``columns``' values, by attname) into ``model``'s table;
+    the other columns take their defaults. Returns the new ids (in row order) if ``returning``.
+
+    ``json_cache``: pass the same dict to several calls that insert the same JSON objects (a
+    report's history line and its audit record share one ``changes``): each is encoded once.
+    """
     if not rows:
         return []
+    json_cache = {} if json_cache is None else json_cache
     connection = connections[DEFAULT_DB_ALIAS]
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    attnames = [f.attname for f in fields]
-    defaults = {f.attname: f.get_default() for f in fields}
-    prepared = [(i, f) for i, f in enumerate(fields) if not _is_plain(f)]
+    meta = model._meta
+    given = [meta.get_field(name) for name in columns]
+    given_names = {f.attname for f in given}
+    constant_fields = [f for f in meta.concrete_fields if not f.primary_key and f.attname not in given_names]
+    constants = [f.get_db_prep_save(f.get_default(), connection) for f in constant_fields]
+    fields = given + constant_fields
+    prepared = [
+        (i, f, isinstance(f, models.JSONField), f.null) for i, f in enumerate(given) if not _is_plain(f)
+    ]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    names = ", ".join(quote(f.column) for f in fields)
     placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     per_statement = max(1, MAX_PARAMS // len(fields))
-    pk_column = quote(model._meta.pk.column)
+    pk_column = quote(meta.pk.column)
     cache: dict[tuple[int, Any], Any] = {}  # e.g. one timestamp for the whole batch: adapt it once
     ids: list[int] = []
     with connection.cursor() as cursor:
@@ -59,10 +76,18 @@ def insert_rows(
             chunk = rows[start : start + per_statement]
             params: list[Any] = []
             for row in chunk:
-                values = [row[name] if name in row else defaults[name] for name in attnames]
-                for index, field in prepared:
+                values = list(row)
+                for index, field, is_json, nullable in prepared:
                     value = values[index]
-                    if isinstance(value, dt.datetime):
+                    if value is None and nullable:
+                        continue
+                    if is_json:
+                        hit = json_cache.get(id(value))
+                        if hit is None or hit[0] is not value:
+                            # Keep the object with its encoding: its id stays unique meanwhile.
+                            hit = json_cache[id(value)] = (value, field.get_db_prep_save(value, connection))
+                        values[index] = hit[1]
+                    elif isinstance(value, dt.datetime):
                         key = (index, value)
                         if key not in cache:
                             cache[key] = field.get_db_prep_save(value, connection)
@@ -70,8 +95,9 @@ def insert_rows(
                     else:
                         values[index] = field.get_db_prep_save(value, connection)
                 params.extend(values)
+                params.extend(constants)
             sql = "INSERT INTO {} ({}) VALUES {}".format(
-                quote(model._meta.db_table), columns, ", ".join([placeholder] * len(chunk))
+                quote(meta.db_table), names, ", ".join([placeholder] * len(chunk))
             )
             if returning:
                 cursor.execute(f"{sql} RETURNING {pk_column}", params)
@@ -96,10 +122,25 @@ def update_rows(
         ", ".join(f"{quote(f.column)} = %s" for f in model_fields),
         quote(meta.pk.column),
     )
-    params = [
-        [f.get_db_prep_save(values[f.attname], connection) for f in model_fields] + [pk]
-        for pk, values in rows
-    ]
+    prepared = [(i, f) for i, f in enumerate(model_fields) if not _is_plain(f)]
+    attnames = [f.attname for f in model_fields]
+    cache: dict[tuple[int, Any], Any] = {}
+    params = []
+    for pk, row in rows:
+        values = [row[name] for name in attnames]
+        for index, field in prepared:
+            value = values[index]
+            if value is None and field.null:
+                continue
+            key = (index, value) if isinstance(value, dt.datetime) else None
+            if key is not None and key in cache:
+                values[index] = cache[key]
+                continue
+            values[index] = field.get_db_prep_save(value, connection)
+            if key is not None:
+                cache[key] = values[index]
+        values.append(pk)
+        params.append(values)
     with connection.cursor() as cursor:
         for start in range(0, len(params), 2000):
             cursor.executemany(sql, params[start : start + 2000])

@@ -611,7 +611,7 @@ def programme_entries_record_progress(
             changed.append((entry, ytd, as_of))
     if not changed:
         return 0
-    if actor is not None:
+    if actor is not None and actor.role != Role.DISPATCHER:
         # Read the allowed ids by year and unit: an IN list of thousands of ids costs more to
         # build than the rows cost to read.
         ids = {entry.pk for entry, _ytd, _as_of in changed}
@@ -627,6 +627,7 @@ def programme_entries_record_progress(
     label_as_of = str(ProgrammeEntry._meta.get_field("invested_as_of").verbose_name)
     actor_id = actor.pk if actor is not None else None
     actor_name = (actor.get_full_name() or actor.username) if actor is not None else "系统"
+    object_type, update = ProgrammeEntry._meta.label, ChangeAction.UPDATE.value
     updates = []
     records = []
     for entry, ytd, as_of in changed:
@@ -653,21 +654,36 @@ def programme_entries_record_progress(
             )
         )
         records.append(
-            {
-                "at": now,
-                "actor_id": actor_id,
-                "actor_name": actor_name,
-                "action": ChangeAction.UPDATE.value,
-                "object_type": ProgrammeEntry._meta.label,
-                "object_id": str(entry.pk),
-                "object_repr": str(entry)[:300],
-                "changes": changes,
-                "reason": reason,
-                "request_id": request_id,
-            }
+            (
+                now,
+                actor_id,
+                actor_name,
+                update,
+                object_type,
+                str(entry.pk),
+                str(entry)[:300],
+                changes,
+                reason,
+                request_id,
+            )
         )
     update_rows(ProgrammeEntry, updates, ["invested_ytd", "invested_as_of", "version", "updated_at"])
-    insert_rows(ChangeRecord, records)
+    insert_rows(
+        ChangeRecord,
+        [
+            "at",
+            "actor_id",
+            "actor_name",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+            "reason",
+            "request_id",
+        ],
+        records,
+    )
     return len(changed)
 
 
