@@ -82,3 +82,44 @@ def test_the_api_returns_what_the_pages_show(page: Any, live_server: Any, demo: 
     assert body["count"] == shown
     first_row = page.locator("#xf-list-results tbody tr").first.inner_text()
     assert body["items"][0]["name"] in first_row
+
+
+def test_registry_import_reports_errors_by_row_and_column(
+    page: Any, live_server: Any, demo: None, tmp_path: Any
+) -> None:
+    import io
+
+    import openpyxl
+
+    login(page, live_server, "dispatcher", DEMO_PASSWORD)
+    template = page.request.get(f"{live_server.url}/projects/import/template.xlsx")
+    assert template.status == 200
+    book = openpyxl.load_workbook(io.BytesIO(template.body()))
+    sheet = book["项目清单"]
+    header_row = next(r for r in range(1, 6) if any(c.value and "项目名称" in str(c.value) for c in sheet[r]))
+    columns = {str(c.value).lstrip("＊*"): c.column_letter for c in sheet[header_row] if c.value}
+    row = header_row + 1
+    values = {
+        "项目名称": "崂山测试导入项目",
+        "项目类别": "重点产业",
+        "建设性质": "续建",
+        "级别": "区重点",
+        "责任单位": "不存在的单位",
+        "总投资（万元）": "abc",
+        "年度计划投资（万元）": 100,
+    }
+    for name, value in values.items():
+        sheet[f"{columns[name]}{row}"] = value
+    path = tmp_path / "bad.xlsx"
+    book.save(path)
+    before = Project.objects.count()
+    page.goto(f"{live_server.url}/projects/import/")
+    page.set_input_files("input[name=file]", str(path))
+    page.click("button[value=preview]")
+    page.wait_for_load_state("networkidle")
+    text = page.locator("main").inner_text()
+    shot(page, "import-errors")
+    # The error table: row, column letter, column name, reason.
+    assert f"{row}\t{columns['总投资（万元）']}\t总投资（万元）\t“abc”不是数字" in text
+    assert f"{row}\t{columns['责任单位']}\t责任单位\t系统中没有名为“不存在的单位”的责任单位" in text
+    assert Project.objects.count() == before
