@@ -23,8 +23,8 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils.module_loading import import_string
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from xianfeng.audit.choices import ChangeAction
 from xianfeng.audit.models import ChangeRecord

@@ -34,4 +34,3 @@ def led_project(project_a, leader_row):  # type: ignore[no-untyped-def]
     project_a.leader = leader_row
     project_a.save(update_fields=["leader"])
     return project_a
-
