@@ -186,7 +186,9 @@ def populate(n_projects: int, *, seed: int = 20241206) -> dict[str, Any]:
     entries = []
     for serial, ((pk, _unit), plan) in enumerate(zip(ids, plans, strict=True), start=1):
         kind = plan["kind"]
-        planned = Decimal(rng.randint(0, 3) * 1000 if kind in (Kind.RESERVE, Kind.STRATEGIC) else rng.randint(500, 60_000))
+        planned = Decimal(
+            rng.randint(0, 3) * 1000 if kind in (Kind.RESERVE, Kind.STRATEGIC) else rng.randint(500, 60_000)
+        )
         entries.append(
             ProgrammeEntry(
                 project_id=pk,
@@ -212,7 +214,9 @@ def populate(n_projects: int, *, seed: int = 20241206) -> dict[str, Any]:
     for (entry_id, project_id, unit_id, planned), plan in zip(entry_rows, plans, strict=True):
         pace = rng.choice([0.3, 0.6, 0.8, 0.9, 1.0, 1.0, 1.1, 1.2])
         start = plan["start"]
-        first_month = 1 if plan["kind"] == Kind.CONTINUING else (start.month if start and start.year == YEAR else 13)
+        first_month = (
+            1 if plan["kind"] == Kind.CONTINUING else (start.month if start and start.year == YEAR else 13)
+        )
         ytd = Decimal(0)
         lazy_unit = unit_index[unit_id] in late_units
         for period in periods:
@@ -221,8 +225,10 @@ def populate(n_projects: int, *, seed: int = 20241206) -> dict[str, Any]:
                 roll = rng.random()
                 if roll < (0.45 if lazy_unit else 0.12):
                     continue  # November not reported yet
-                status = "draft" if roll < (0.6 if lazy_unit else 0.2) else rng.choice(
-                    ["submitted", "unit_approved", "unit_approved", "accepted"]
+                status = (
+                    "draft"
+                    if roll < (0.6 if lazy_unit else 0.2)
+                    else rng.choice(["submitted", "unit_approved", "unit_approved", "accepted"])
                 )
             else:
                 status = "returned" if rng.random() < 0.005 else "accepted"
@@ -254,6 +260,8 @@ def populate(n_projects: int, *, seed: int = 20241206) -> dict[str, Any]:
             )
             if handed_in:
                 final_ytd[entry_id] = ytd
+    # Written month by month, as units report (a month's reports lie together in the table).
+    reports.sort(key=lambda r: r.period.month)
     with transaction.atomic():
         MonthlyReport.objects.bulk_create(reports, batch_size=5000)
     # The programme's own figure follows the latest handed-in report, as the dispatch services keep it.

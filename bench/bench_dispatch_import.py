@@ -3,7 +3,8 @@
 Run from the repository root:
 
     .venv/bin/python bench/bench_dispatch_import.py [--rows 10000] [--repeat 3]
-    XF_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/bench_dispatch_import.py
+    XF_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
+        .venv/bin/python bench/bench_dispatch_import.py
 
 Each backend runs in its own process (Django settings are per process) against its own fresh
 database: a temporary SQLite file, and — when XF_DATABASE_URL points to PostgreSQL — a database
@@ -43,6 +44,7 @@ TARGET_RATIO = 3.0
 UNITS = 30
 PLACES = ["崂山", "金家岭", "沙子口", "王哥庄", "北宅", "中韩", "株洲路", "松岭路", "海尔路", "香港东路"]
 SUBJECTS = ["智能制造", "虚拟现实", "生物医药", "人工智能", "海洋科技", "金融科技", "文化旅游", "康养"]
+LEADERS = ["王建国", "李红梅", "张志强", "刘伟", "陈静", "赵军", "孙立新", "周敏"]
 FACILITIES = ["产业园", "研发中心", "总部基地", "创新中心", "孵化器", "综合体", "学校", "医院", "道路"]
 PROGRESS = [
     "主体结构施工至{n}层",
@@ -64,7 +66,7 @@ def seed(rows: int) -> Any:
     from xianfeng.dispatch.services import period_deadline
     from xianfeng.lib import clock
     from xianfeng.org.choices import Role
-    from xianfeng.org.models import Department, User
+    from xianfeng.org.models import Department, Leader, User
     from xianfeng.projects.choices import Category, Kind, Level, Stage
     from xianfeng.projects.models import ProgrammeEntry, Project
 
@@ -75,6 +77,9 @@ def seed(rows: int) -> Any:
     )
     actor = User.objects.create_user(
         username="bench", password=None, full_name="调度专员", role=Role.DISPATCHER
+    )
+    leaders = Leader.objects.bulk_create(
+        Leader(name=name, title="副区长", order=n) for n, name in enumerate(LEADERS)
     )
     projects = Project.objects.bulk_create(
         (
@@ -87,6 +92,12 @@ def seed(rows: int) -> Any:
                 total_investment=Decimal(rnd.randint(5_000, 900_000)),
                 stage=Stage.CONSTRUCTION,
                 actual_start=dt.date(2023, rnd.randint(1, 12), rnd.randint(1, 28)),
+                owner=f"青岛{rnd.choice(SUBJECTS)}发展有限公司",
+                location_text=f"崂山区{rnd.choice(PLACES)}片区",
+                content=f"总建筑面积约{rnd.randint(1, 30)}万平方米，建设{rnd.choice(FACILITIES)}及配套设施",
+                planned_start=dt.date(2023, rnd.randint(1, 12), 1),
+                planned_completion=dt.date(2025 + rnd.randint(0, 3), rnd.randint(1, 12), 1),
+                leader=leaders[i % len(leaders)],
                 contact_name=rnd.choice(["张工", "王工", "李工"]),
                 contact_phone=f"1380000{i:04d}"[-11:],
                 search_text="",

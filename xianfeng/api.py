@@ -27,6 +27,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import DocsBase
 
+from xianfeng.attraction.api import router as attraction_router
 from xianfeng.coordination.api import router as coordination_router
 from xianfeng.dispatch.api import router as dispatch_router
 from xianfeng.lib.errors import ConflictError
@@ -67,6 +68,7 @@ api = NinjaAPI(
 api.add_router("/", projects_router)
 api.add_router("/", notifications_router)
 api.add_router("/", coordination_router)
+api.add_router("/", attraction_router)
 api.add_router("/", dispatch_router)
 
 

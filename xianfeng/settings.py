@@ -215,8 +215,10 @@ XF_ATTRACTION_BUREAU_CODE = env_str("XF_ATTRACTION_BUREAU_CODE", "TCZX")
 # Investor names at least this similar (0–100, after normalisation) are flagged as duplicates.
 XF_ATTRACTION_DUPLICATE_SCORE = env_int("XF_ATTRACTION_DUPLICATE_SCORE", 85, minimum=50, maximum=100)
 XF_ATTRACTION_FX_RATES: dict[str, str] = {}
-for _pair in env_list("XF_ATTRACTION_FX_RATES", ["USD=7.10", "EUR=7.80", "HKD=0.91", "JPY=0.048", "GBP=9.10",
-                                                  "SGD=5.30", "KRW=0.0053"]):
+for _pair in env_list(
+    "XF_ATTRACTION_FX_RATES",
+    ["USD=7.10", "EUR=7.80", "HKD=0.91", "JPY=0.048", "GBP=9.10", "SGD=5.30", "KRW=0.0053"],
+):
     _currency, _sep, _rate = _pair.partition("=")
     try:
         if not _sep or float(_rate) <= 0:

@@ -92,19 +92,19 @@ def unit_doubt(
             fixed = to_wan(amount, yi_unit).wan
             return UnitDoubt(
                 f"{what} {shown}对一个投资项目明显偏小，单位可能填错了："
-                f"如果是 {_fmt(amount)} {label(yi_unit)}（折合 {_fmt(fixed)} 万元），请改用“{label(yi_unit)}”",
+                f"如果是 {_fmt(amount)} {label(yi_unit)}（折合 {_fmt(fixed)} 万元），"
+                f"请改用“{label(yi_unit)}”",
                 amount,
                 yi_unit,
             )
-        return UnitDoubt(
-            f"{what} {shown}对一个投资项目明显偏小，请核对金额和单位"
-        )
+        return UnitDoubt(f"{what} {shown}对一个投资项目明显偏小，请核对金额和单位")
     if wan > LARGE_WAN or (per_mu is not None and per_mu > HIGH_PER_MU):
         if unit.endswith("_YI") and wan_unit:
             fixed = to_wan(amount, wan_unit).wan
             return UnitDoubt(
                 f"{what} {shown}大得不合常理，单位可能填错了："
-                f"如果是 {_fmt(amount)} {label(wan_unit)}（折合 {_fmt(fixed)} 万元），请改用“{label(wan_unit)}”",
+                f"如果是 {_fmt(amount)} {label(wan_unit)}（折合 {_fmt(fixed)} 万元），"
+                f"请改用“{label(wan_unit)}”",
                 amount,
                 wan_unit,
             )

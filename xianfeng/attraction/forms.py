@@ -29,6 +29,7 @@ from xianfeng.parks.models import IndustryChain
 from xianfeng.projects.forms import SELECT, TEXT, MoneyField, XfForm
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"]
+CHOICES_SHOWN = 300  # options listed in an investor dropdown
 CHECK = {"class": "form-check-input"}
 
 
@@ -163,22 +164,46 @@ class LeadForm(XfForm):
         visible = Investor.objects.restrict(user, "view").order_by("name")
         self.fields["investor"].queryset = visible
         self.fields["introducer"].queryset = visible.filter(in_district=True)
+        # Validate against every investor the user may use, but list only a manageable few (a
+        # bureau may see 100,000): the unit's most recent ones; others are found by typing the
+        # name, which the duplicate check then offers to use.
+        own = visible.filter(owner_unit_id=user.department_id) if user.department_id else visible
+        self._limit_choices("investor", own.order_by("-id"), CHOICES_SHOWN)
+        self._limit_choices("introducer", visible.filter(in_district=True).order_by("name"), CHOICES_SHOWN)
         self.fields["event"].queryset = Event.objects.restrict(user, "view").order_by("-starts_on")
         units = _unit_queryset(user)
         self.fields["owner_unit"].queryset = units
         self.fields["officer"].queryset = _officers(user)
-        if not is_bureau(user):
-            self.fields["owner_unit"].initial = user.department_id
+        self.fields["owner_unit"].initial = user.department_id
+        if is_bureau(user):
+            self.fields["owner_unit"].required = False
+            self.fields["owner_unit"].help_text = _("留空为本单位")
+        else:
             self.fields["owner_unit"].disabled = True
         self.fields["investment_unit"].initial = AmountUnit.CNY_WAN
         self.fields["inv_origin"].initial = Origin.DOMESTIC
         if lead is not None:
-            for name in ["investor", "entered_on", *[n for n in self.fields if n.startswith(self.INVESTOR_PREFIX)]]:
+            for name in [
+                "investor",
+                "entered_on",
+                *[n for n in self.fields if n.startswith(self.INVESTOR_PREFIX)],
+            ]:
                 del self.fields[name]
             del self.fields["confirm_duplicate"]
         else:
             del self.fields["version"]
             self.fields["entered_on"].initial = None
+
+    def _limit_choices(self, name: str, queryset: QuerySet[Investor], limit: int) -> None:
+        if name not in self.fields:
+            return
+        rows = list(queryset.values_list("pk", "name")[:limit])
+        current = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
+        if current and str(current).isdigit() and int(current) not in {pk for pk, _n in rows}:
+            extra = self.fields[name].queryset.filter(pk=int(current)).values_list("pk", "name").first()
+            if extra:
+                rows.insert(0, extra)
+        self.fields[name].widget.choices = [("", "—"), *rows]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -198,7 +223,7 @@ class LeadForm(XfForm):
         fields = {name: data.get(name) for name in LEAD_FIELDS}
         for name in ["source_detail", "description"]:
             fields[name] = fields[name] or ""
-        if self.fields["owner_unit"].disabled:
+        if self.fields["owner_unit"].disabled or fields["owner_unit"] is None:
             fields["owner_unit"] = self.user.department
         if self.lead is None:
             fields["entered_on"] = data.get("entered_on")
@@ -233,7 +258,14 @@ class LeadForm(XfForm):
             (_("来源"), ["source", "event", "introducer", "source_detail"]),
             (
                 _("投资与用地"),
-                ["investment_amount", "investment_unit", "land_mu", "floor_area", "expected_tax_wan", "confirm_amount"],
+                [
+                    "investment_amount",
+                    "investment_unit",
+                    "land_mu",
+                    "floor_area",
+                    "expected_tax_wan",
+                    "confirm_amount",
+                ],
             ),
             (_("责任"), ["owner_unit", "officer", "entered_on"]),
         ]

@@ -137,8 +137,12 @@ class InvestorQuerySet(RestrictedQuerySet):
             if action != "view":
                 return self.filter(own)
             leads = Lead.objects.filter(owner_unit_id=user.department_id)
+            # Enterprises already in the district are shared (any unit may cite one for 以商招商).
             return self.filter(
-                own | Q(pk__in=leads.values("investor_id")) | Q(pk__in=leads.values("introducer_id"))
+                own
+                | Q(in_district=True)
+                | Q(pk__in=leads.values("investor_id"))
+                | Q(pk__in=leads.values("introducer_id"))
             )
         return self.none()
 
@@ -305,6 +309,7 @@ class Lead(models.Model):
             models.Index(fields=["owner_unit", "stage"], name="lead_unit_stage_idx"),
             models.Index(fields=["entered_on"], name="lead_entered_idx"),
             models.Index(fields=["signed_on"], name="lead_signed_idx"),
+            models.Index(fields=["landed_on"], name="lead_landed_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(investment_wan__gt=0), name="lead_investment_positive"),

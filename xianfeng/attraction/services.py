@@ -90,7 +90,7 @@ class DuplicateError(ValidationError):
         self.duplicates = duplicates
         lines = duplicates.messages()
         super().__init__(
-            lines + ["如确认不是同一投资方（或确需另行登记），请勾选“确认不是重复”后再保存"], code="duplicate"
+            [*lines, "如确认不是同一投资方（或确需另行登记），请勾选“确认不是重复”后再保存"], code="duplicate"
         )
 
 
@@ -349,6 +349,8 @@ def _lead_validate(actor: User, lead: Lead, *, confirm_amount: bool) -> None:
             add("entered_on", message)
     if lead.investment_amount is None:
         add("investment_amount", "请填写意向投资额")
+    if lead.stage_changed_on is None:
+        lead.stage_changed_on = lead.entered_on
     if errors:
         raise ValidationError(errors)
     _convert(
@@ -499,7 +501,8 @@ def _stage_date(lead: Lead, day: dt.date | None, field: str, label: str) -> dt.d
     if day < lead.stage_changed_on:
         raise ValidationError(
             {
-                field: f"{label} {day} 不能早于进入“{lead.get_stage_display()}”阶段的日期 {lead.stage_changed_on}"
+                field: f"{label} {day} 不能早于进入“{lead.get_stage_display()}”阶段的日期"
+                f" {lead.stage_changed_on}"
             }
         )
     return day
@@ -508,7 +511,7 @@ def _stage_date(lead: Lead, day: dt.date | None, field: str, label: str) -> dt.d
 def _move(actor: User, lead: Lead, to_stage: str, day: dt.date, note: str, before: dict[str, Any]) -> Lead:
     """Set the stage, fill the dates of any stages skipped on the way, record and log the move."""
     from_stage = lead.stage
-    if to_stage in STAGE_RANK:
+    if to_stage in STAGE_RANK and from_stage in STAGE_RANK:
         for stage, rank in STAGE_RANK.items():
             if (
                 STAGE_RANK[from_stage] < rank <= STAGE_RANK[to_stage]
@@ -632,7 +635,7 @@ def lead_register(
     clash = Lead.objects.filter(credit_code=code).exclude(pk=current.pk).select_related("owner_unit").first()
     if clash is not None:
         raise ValidationError(
-            {"credit_code": f"统一社会信用代码 {code} 已登记在{clash.owner_unit}的另一条线索上"}
+            {"credit_code": f"统一社会信用代码 {code} 已登记在{clash.owner_unit.name}的另一条线索上"}
         )
     day = _stage_date(current, registered_on, "registered_on", "注册日期")
     current.company_name, current.credit_code = company_name[:200], code
@@ -674,7 +677,7 @@ def lead_land(
         if actor.role != Role.UNIT_REPORTER or actor.department_id != current.owner_unit_id:
             raise ValidationError(
                 {
-                    "project": f"由线索新建储备项目须由责任单位（{current.owner_unit}）的填报员办理；"
+                    "project": f"由线索新建储备项目须由责任单位（{current.owner_unit.name}）的填报员办理；"
                     "也可以选择项目库中已有的项目"
                 }
             )
@@ -881,7 +884,8 @@ def foreign_capital_save(
     if amount_usd_wan > Decimal(1_000_000):
         raise ValidationError(
             {
-                "amount_usd_wan": f"实际使用外资 {amount_usd_wan} 万美元（{amount_usd_wan / 10000} 亿美元）过大，请核对单位"
+                "amount_usd_wan": f"实际使用外资 {amount_usd_wan} 万美元（{amount_usd_wan / 10000} 亿美元）"
+                "过大，请核对单位"
             }
         )
     row = ForeignCapital.objects.select_for_update().filter(lead=lead, period=period).first()

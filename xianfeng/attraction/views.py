@@ -42,6 +42,8 @@ from xianfeng.parks.models import IndustryChain
 from xianfeng.projects.forms import add_service_errors
 
 PAGE_SIZE = 50
+# The vendored Apache ECharts build (static/vendor/, see its README).
+ECHARTS_JS = "vendor/echarts-5.6.0/echarts.min.js"
 READER_ROLES = {Role.DISPATCHER, Role.UNIT_REPORTER, Role.UNIT_REVIEWER, Role.LEADER}
 
 
@@ -166,7 +168,14 @@ def lead_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     context: dict[str, Any] = {}
     if request.method == "POST":
-        form = LeadForm(_applied(request, "investment_amount", "investment_unit"), user=user)
+        data = _applied(request, "investment_amount", "investment_unit")
+        chosen = request.POST.get("use_investor", "")
+        if chosen.isdigit():
+            # "Use this investor" from the duplicate warning: the existing one instead of a new one.
+            data["investor"] = chosen
+            for name in ["inv_name", "inv_country", "inv_credit_code", "inv_in_district"]:
+                data.pop(name, None)
+        form = LeadForm(data, user=user)
         if form.is_valid():
             try:
                 lead = services.lead_create(
@@ -186,9 +195,11 @@ def lead_create(request: HttpRequest) -> HttpResponse:
                 _service_errors(form, exc, LeadForm.SERVICE_FIELD_MAP)
             else:
                 screening = selectors.lead_screening(lead)
-                messages.success(request, _("已录入线索“%(name)s”。%(screening)s") % {
-                    "name": lead.name, "screening": screening.summary
-                })
+                messages.success(
+                    request,
+                    _("已录入线索“%(name)s”。%(screening)s")
+                    % {"name": lead.name, "screening": screening.summary},
+                )
                 return redirect("attraction:lead_detail", pk=lead.pk)
     else:
         initial: dict[str, Any] = {"entered_on": clock.today()}
@@ -196,7 +207,9 @@ def lead_create(request: HttpRequest) -> HttpResponse:
         if event_id.isdigit() and Event.objects.restrict(user, "view").filter(pk=int(event_id)).exists():
             initial.update(event=int(event_id), source=Source.EVENT)
         form = LeadForm(initial=initial, user=user)
-    return render(request, "attraction/lead_form.html", _lead_form_context(form, title=_("录入招商线索"), **context))
+    return render(
+        request, "attraction/lead_form.html", _lead_form_context(form, title=_("录入招商线索"), **context)
+    )
 
 
 @require_safe
@@ -266,7 +279,9 @@ def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial["version"] = lead.version
         form = LeadForm(initial=initial, user=user, lead=lead)
     return render(
-        request, "attraction/lead_form.html", _lead_form_context(form, title=_("编辑线索"), lead=lead, **context)
+        request,
+        "attraction/lead_form.html",
+        _lead_form_context(form, title=_("编辑线索"), lead=lead, **context),
     )
 
 
@@ -353,9 +368,11 @@ def lead_import(request: HttpRequest) -> HttpResponse:
             upload = form.cleaned_data["file"]
             limit = settings.XF_MAX_UPLOAD_BYTES
             if upload.size > limit:
-                form.add_error("file", _("文件过大（%(size)s 字节），上限 %(limit)s 字节") % {
-                    "size": upload.size, "limit": limit
-                })
+                form.add_error(
+                    "file",
+                    _("文件过大（%(size)s 字节），上限 %(limit)s 字节")
+                    % {"size": upload.size, "limit": limit},
+                )
             else:
                 result = workbook.leads_import(
                     actor=request.user, source=upload, dry_run=form.cleaned_data["dry_run"], max_bytes=limit
@@ -371,7 +388,9 @@ def lead_import(request: HttpRequest) -> HttpResponse:
 @attraction_page
 def lead_import_template(request: HttpRequest) -> HttpResponse:
     _reporters_only(request)
-    response = HttpResponse(workbook.template_xlsx(user=request.user), content_type=workbook.XLSX_CONTENT_TYPE)
+    response = HttpResponse(
+        workbook.template_xlsx(user=request.user), content_type=workbook.XLSX_CONTENT_TYPE
+    )
     response["Content-Disposition"] = workbook.content_disposition(
         _("招商线索导入模板.xlsx"), fallback="leads-template.xlsx"
     )
@@ -390,7 +409,9 @@ def investor_list(request: HttpRequest) -> HttpResponse:
     duplicates = request.GET.get("duplicates") == "1"
     qs = selectors.investor_list(user=request.user, q=q, origin=origin, duplicates=duplicates)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = urlencode({k: v for k, v in {"q": q, "origin": origin, "duplicates": "1" if duplicates else ""}.items() if v})
+    query = urlencode(
+        {k: v for k, v in {"q": q, "origin": origin, "duplicates": "1" if duplicates else ""}.items() if v}
+    )
     return render(
         request,
         "attraction/investor_list.html",
@@ -427,7 +448,9 @@ def investor_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已新建投资方“%(name)s”") % {"name": investor.name})
             return redirect("attraction:investor_detail", pk=investor.pk)
-    return render(request, "attraction/investor_form.html", {"form": form, "title": _("新建投资方"), **context})
+    return render(
+        request, "attraction/investor_form.html", {"form": form, "title": _("新建投资方"), **context}
+    )
 
 
 @require_safe
@@ -497,7 +520,9 @@ def duplicate_check(request: HttpRequest) -> HttpResponse:
     name = (request.GET.get("inv_name") or request.GET.get("name") or "").strip()[:200]
     code = (request.GET.get("inv_credit_code") or request.GET.get("credit_code") or "").strip().upper()[:30]
     candidates = (
-        selectors.investor_duplicates(name=name, credit_code=code, user=request.user) if len(name) >= 2 else []
+        selectors.investor_duplicates(name=name, credit_code=code, user=request.user)
+        if len(name) >= 2
+        else []
     )
     return render(request, "attraction/_duplicates_hint.html", {"candidates": candidates})
 
@@ -525,7 +550,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
 @attraction_page
 def event_create(request: HttpRequest) -> HttpResponse:
     _reporters_only(request)
-    form = EventForm(request.POST or None, user=request.user, initial={"organiser": request.user.department_id})
+    form = EventForm(
+        request.POST or None, user=request.user, initial={"organiser": request.user.department_id}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             event = services.event_create(actor=request.user, fields=form.event_fields())
@@ -559,7 +586,8 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "event": event,
             "leads": leads,
             "outcome": outcome,
-            "can_change": user.role in UNIT_ROLES and Event.objects.restrict(user, "change").filter(pk=pk).exists(),
+            "can_change": user.role in UNIT_ROLES
+            and Event.objects.restrict(user, "change").filter(pk=pk).exists(),
             "can_add_lead": user.role == Role.UNIT_REPORTER,
         },
     )
@@ -577,7 +605,10 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.event_update(
-                    actor=user, event=event, fields=form.event_fields(), expected_version=form.cleaned_data.get("version")
+                    actor=user,
+                    event=event,
+                    fields=form.event_fields(),
+                    expected_version=form.cleaned_data.get("version"),
                 )
             except ConflictError as exc:
                 form.add_error(None, exc.messages[0])
@@ -591,7 +622,9 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial["organiser"] = event.organiser_id
         initial["version"] = event.version
         form = EventForm(initial=initial, user=user)
-    return render(request, "attraction/event_form.html", {"form": form, "event": event, "title": _("编辑招商活动")})
+    return render(
+        request, "attraction/event_form.html", {"form": form, "event": event, "title": _("编辑招商活动")}
+    )
 
 
 # ---------------------------------------------------------------- dashboard and foreign capital
@@ -619,7 +652,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             **_filters_context(request, filters),
             **data,
             "chart": chart,
-            "dimension_titles": {k: v[1] for k, v in selectors.DIMENSIONS.items()},
+            "chart_labels": {
+                "entered": _("新增线索"),
+                "signed": _("签约"),
+                "landed": _("落地"),
+                "month_amount": _("当月"),
+                "cumulative": _("累计"),
+                "usd": _("万美元"),
+            },
+            "by_list": [(selectors.DIMENSIONS[key][1], rows) for key, rows in data["by"].items()],
+            "echarts_js": ECHARTS_JS,
         },
     )
 
@@ -645,7 +687,9 @@ def foreign_capital(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 _service_errors(form, exc)
             else:
-                messages.success(request, _("已保存 %(month)s 实际使用外资") % {"month": f"{data['period']:%Y-%m}"})
+                messages.success(
+                    request, _("已保存 %(month)s 实际使用外资") % {"month": f"{data['period']:%Y-%m}"}
+                )
                 return redirect(f"{reverse('attraction:foreign_capital')}?year={data['period'].year}")
     elif request.method == "POST":
         raise PermissionDenied(_("区领导和调度专员可以查看招商数据，但不能修改"))

@@ -146,9 +146,13 @@ def export_columns() -> list[tuple[str, int, Any]]:
         ("需求用地（亩）", 12, lambda x: x.land_mu),
         ("需求建筑面积（㎡）", 14, lambda x: x.floor_area),
         ("预计年税收（万元）", 14, lambda x: x.expected_tax_wan),
-        ("准入初筛", 12, lambda x: {"pass": "通过", "fail": "未通过", "incomplete": "待补充", "na": "不适用"}[
-            selectors.lead_screening(x).result
-        ]),
+        (
+            "准入初筛",
+            12,
+            lambda x: {"pass": "通过", "fail": "未通过", "incomplete": "待补充", "na": "不适用"}[
+                selectors.lead_screening(x).result
+            ],
+        ),
         ("责任单位", 18, lambda x: x.owner_unit.name),
         ("招商专员", 12, lambda x: x.officer.get_full_name() if x.officer else ""),
         ("阶段", 8, lambda x: x.get_stage_display()),
@@ -162,7 +166,7 @@ def export_columns() -> list[tuple[str, int, Any]]:
         ("落地项目编号", 16, lambda x: x.project.code if x.project else ""),
         ("实际开工", 12, lambda x: x.project.actual_start if x.project else None),
         ("流失原因", 24, lambda x: x.lost_reason),
-    ]  # fmt: skip
+    ]
 
 
 def leads_xlsx(*, leads: Iterable[Lead]) -> bytes:
@@ -236,7 +240,8 @@ def template_xlsx(*, user: User) -> bytes:
         "投资方：与您可见的投资方名称完全相同时使用已有投资方，否则新建；疑似重复时须在“确认不是重复”列填“是”。",
         "资本来源为外资或港澳台资时须填写国家或地区。投资方统一社会信用代码按 GB 32100-2015 校验。",
         "来源类型为“展会/峰会/推介活动”时须填写已登记的招商活动名称；“以商招商”须填写区内已落户的引荐企业名称。",
-        "意向投资额与金额单位一起填写（如 5 亿元、3000 万美元）；单位看起来不对时会提示，确认无误请在“确认金额单位无误”列填“是”。",
+        "意向投资额与金额单位一起填写（如 5 亿元、3000 万美元）；"
+        "单位看起来不对时会提示，确认无误请在“确认金额单位无误”列填“是”。",
         f"责任单位：{unit}。招商专员填写姓名或用户名。录入日期留空为今天，格式 2024-06-30。",
     ]
     for row, line in enumerate(lines, start=1):
@@ -375,7 +380,9 @@ def leads_import(
     return result
 
 
-def _import_row(actor: User, lookups: _Lookups, number: int, values: dict[str, Any], request_id: str) -> list[Issue]:
+def _import_row(
+    actor: User, lookups: _Lookups, number: int, values: dict[str, Any], request_id: str
+) -> list[Issue]:
     issues: list[Issue] = []
 
     def issue(key: str, message: str) -> None:
@@ -428,7 +435,9 @@ def _import_row(actor: User, lookups: _Lookups, number: int, values: dict[str, A
         raw = text(key)
         fields[key] = table.get(raw) if raw else None
         if raw and fields[key] is None:
-            issue(key, f"没有名为“{raw}”的{BY_KEY[key].header}" + ("（请先登记活动）" if key == "event" else ""))
+            issue(
+                key, f"没有名为“{raw}”的{BY_KEY[key].header}" + ("（请先登记活动）" if key == "event" else "")
+            )
     raw = text("introducer")
     fields["introducer"] = lookups.investor(raw) if raw else None
     if raw and fields["introducer"] is None:

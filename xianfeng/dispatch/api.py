@@ -446,3 +446,117 @@ def photo_upload(
     report = selectors.report_get(user=user, pk=report_id, action="change")
     created = services.report_photo_add(actor=user, report=report, upload=photo, caption=caption)
     return Status(201, _photo_out(created))
+
+
+# ---------------------------------------------------------------- statistics (issue 3, part 7)
+# The figures of dispatch.statistics.period_statistics, as the statistics page and the bulletin state them.
+
+from xianfeng.dispatch import statistics as dispatch_statistics  # noqa: E402
+
+
+class StatPeriodOut(Schema):
+    key: str
+    year: int
+    month: int
+    label: str
+    deadline: dt.date
+    status: str
+
+
+class FiguresOut(Schema):
+    key: str
+    label: str
+    count: int = Field(..., description="项目数")
+    total_investment: Decimal = Field(..., description="总投资（万元）")
+    planned_investment: Decimal = Field(..., description="年度计划投资（万元）")
+    invested_ytd: Decimal = Field(
+        ..., description="截至本月累计完成投资（万元；最近一期已报送报告的1–N月累计）"
+    )
+    new_starts: int = Field(..., description="新开工项目数")
+    due_to_start: int = Field(..., description="计划本月底前开工的新开工项目数")
+    started: int = Field(..., description="本月底前已开工的新开工项目数")
+    started_due: int = Field(..., description="应开工项目中已开工的数量")
+    behind: int = Field(..., description="投资完成率低于时间进度的项目数")
+    completion_rate: Decimal | None = Field(None, description="投资完成率（%），计划为 0 时为 null")
+    gap: Decimal | None = Field(None, description="完成率减时间进度（百分点，负数为落后）")
+    start_rate: Decimal | None = Field(None, description="开工率（%）= 已开工 ÷ 应开工")
+    start_rate_all: Decimal | None = Field(None, description="已开工 ÷ 全部新开工（%）")
+
+
+class BehindOut(Schema):
+    entry_id: int
+    project_id: int
+    serial: int | None
+    name: str
+    code: str
+    unit: str
+    kind: str
+    level: str
+    category: str
+    planned_investment: Decimal
+    invested_ytd: Decimal
+    completion_rate: Decimal
+    gap: Decimal = Field(..., description="时间进度减完成率（百分点，正数为落后）")
+
+
+class LateStartOut(Schema):
+    entry_id: int
+    project_id: int
+    serial: int | None
+    name: str
+    code: str
+    unit: str
+    level: str
+    category: str
+    planned_start_month: int
+    months_late: int
+    planned_investment: Decimal
+    stage: str
+
+
+class UnitReportingOut(Schema):
+    unit_id: int | None
+    label: str
+    due: int = Field(..., description="应报")
+    handed_in: int = Field(..., description="已报送（已提交、单位已审核、已采纳）")
+    late: int = Field(..., description="逾期报送")
+    missing: int = Field(..., description="未报送（含草稿、被退回）")
+    on_time: int
+    submission_rate: Decimal | None = Field(None, description="报送率（%）")
+    on_time_rate: Decimal | None = Field(None, description="按时报送率（%）")
+
+
+class StatisticsOut(Schema):
+    period: StatPeriodOut
+    scope: str = Field(..., description="district（调度专员、区领导）或 unit（单位用户：仅本单位）")
+    scope_label: str
+    as_of: dt.date = Field(..., description="统计截至日期（月末）")
+    time_progress: Decimal = Field(..., description="时间进度（%）= 月份 ÷ 12")
+    deadline_passed: bool
+    total: FiguresOut
+    by_kind: list[FiguresOut]
+    by_level: list[FiguresOut]
+    by_category: list[FiguresOut]
+    by_unit: list[FiguresOut]
+    by_street: list[FiguresOut]
+    behind_count: int
+    behind: list[BehindOut] = Field(..., description="投资进度滞后项目（差距最大的前 20 个）")
+    late_starts_count: int
+    late_starts: list[LateStartOut] = Field(..., description="逾期未开工的新开工项目（最多 100 个）")
+    reporting: list[UnitReportingOut]
+    reporting_total: UnitReportingOut
+
+
+@router.get(
+    "/dispatch/statistics",
+    response={200: StatisticsOut, **ERRORS},
+    summary="调度统计（某调度期；缺省为最近一个已结束月份）",
+)
+def statistics(request: HttpRequest, year: int | None = None, month: int | None = None) -> dict[str, Any]:
+    """Counts by kind, level, category, unit and street; start rates; investment against the plan and
+    the time progress; the projects furthest behind; each unit's submission and on-time rates.
+    Dispatcher and leaders: the district; unit users: their own unit's projects only."""
+    user = _user(request)
+    periods = dispatch_statistics.statistics_periods(user=user)
+    period = dispatch_statistics.statistics_period(user=user, year=year, month=month, periods=periods)
+    return dispatch_statistics.period_statistics(user=user, period=period).as_dict()

@@ -162,7 +162,12 @@ class MonthlyReportQuerySet(RestrictedQuerySet):
 
 
 class MonthlyReport(models.Model):
-    """One project's report for one month (one programme entry × one period)."""
+    """One project's report for one month (one programme entry × one period).
+
+    Foreign keys carry no index of their own where a composite index or the unique constraint
+    starts with them, or where nobody looks reports up by them (the users): an import writes
+    ten thousand rows, and each index is written for each row.
+    """
 
     entry = models.ForeignKey(
         ProgrammeEntry,
@@ -170,13 +175,22 @@ class MonthlyReport(models.Model):
         on_delete=models.PROTECT,
         related_name="reports",
         help_text=_("所报告的年度重点项目计划条目；其年度须与调度期年度一致"),
+        db_index=False,
     )
     period = models.ForeignKey(
-        ReportingPeriod, verbose_name=_("调度期"), on_delete=models.PROTECT, related_name="reports"
+        ReportingPeriod,
+        verbose_name=_("调度期"),
+        on_delete=models.PROTECT,
+        related_name="reports",
+        db_index=False,
     )
     # entry.project, copied so that scoping by unit and the statistics need one join less.
     project = models.ForeignKey(
-        Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="reports"
+        Project,
+        verbose_name=_("项目"),
+        on_delete=models.PROTECT,
+        related_name="reports",
+        db_index=False,
     )
     # The responsible unit the report was due from when it was created (the project's lead unit
     # then): submission and on-time rates are counted per this unit. Access follows the
@@ -230,6 +244,7 @@ class MonthlyReport(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     updated_at = models.DateTimeField(_("最近保存"))
     updated_by = models.ForeignKey(
@@ -239,6 +254,7 @@ class MonthlyReport(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     # The latest submission (a returned report submitted again gets new values).
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
@@ -249,6 +265,7 @@ class MonthlyReport(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     # Set at the first submission: handed in after the period's deadline. Kept when resubmitted.
     submitted_late = models.BooleanField(_("逾期报送"), default=False)
@@ -261,6 +278,7 @@ class MonthlyReport(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     # The dispatcher's decision (accept or return), or a unit reviewer's return.
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
@@ -271,6 +289,7 @@ class MonthlyReport(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     return_reason = models.TextField(_("退回原因"), blank=True)
     # How many times the report was returned: a returned report keeps its history in events.
@@ -326,7 +345,11 @@ class ReportEvent(models.Model):
     """One step in a report's life: who, when, what status it moved between, what changed, why."""
 
     report = models.ForeignKey(
-        MonthlyReport, verbose_name=_("报告"), on_delete=models.PROTECT, related_name="events"
+        MonthlyReport,
+        verbose_name=_("报告"),
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
     )
     at = models.DateTimeField(_("时间"))
     actor = models.ForeignKey(
@@ -336,6 +359,7 @@ class ReportEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     # The actor's name and unit as they were then (names change, people move).
     actor_name = models.CharField(_("操作人姓名"), max_length=50)
@@ -459,4 +483,70 @@ class Reminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.period} · {self.unit} · {self.point}"
+        return f"{self.period} · {self.unit} · {self.point_label}"
+
+    @property
+    def point_label(self) -> str:
+        """The point in words: 截止前2个工作日, 截止当日, 逾期第1个工作日."""
+        point = self.point.split(":")[0]
+        if point.startswith("before"):
+            return f"截止前{point.removeprefix('before')}个工作日"
+        if point == "due":
+            return "截止当日"
+        if point.startswith("after"):
+            return f"逾期第{point.removeprefix('after')}个工作日"
+        return self.point
+
+
+# ---------------------------------------------------------------- bulletins (调度通报)
+# Added by the statistics/bulletin work (issue 3, parts 7–8); written by dispatch.bulletin.
+
+
+class BulletinQuerySet(RestrictedQuerySet):
+    def _restrict(self, user: Any, action: Action) -> BulletinQuerySet:
+        if user.role == Role.DISPATCHER:
+            return self
+        if user.role == Role.LEADER and action == "view":
+            return self
+        return self.none()  # a bulletin is the district's: units read it where it is published
+
+
+def bulletin_path(instance: Bulletin, filename: str) -> str:
+    return f"dispatch/bulletins/{instance.period.year}/{filename}"
+
+
+class Bulletin(models.Model):
+    """A dispatch bulletin (调度通报) as issued: its Word and Excel files and the figures they state,
+    kept so the same issue can be downloaded again. Generating again for a period adds a revision."""
+
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("调度期"), on_delete=models.PROTECT, related_name="bulletins"
+    )
+    # The issue number within the year (“2024年第11期”); by default the period's month.
+    number = models.PositiveSmallIntegerField(_("期号"), validators=[MinValueValidator(1)])
+    # 1 for the first generation for the period, then 2, 3 … (the latest is the current one).
+    revision = models.PositiveSmallIntegerField(_("版次"), default=1)
+    title = models.CharField(_("标题"), max_length=200)
+    issuer = models.CharField(_("发文单位"), max_length=100)
+    issued_on = models.DateField(_("印发日期"))
+    generated_at = models.DateTimeField(_("生成时间"))
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("生成人"), on_delete=models.PROTECT, related_name="+"
+    )
+    docx = models.FileField(_("Word 文件"), upload_to=bulletin_path, max_length=200)
+    xlsx = models.FileField(_("Excel 文件"), upload_to=bulletin_path, max_length=200)
+    # The statistics the files state (statistics.PeriodStatistics.as_dict()), as they were then.
+    figures = models.JSONField(_("统计数据"), default=dict, blank=True)
+
+    objects = BulletinQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("调度通报")
+        verbose_name_plural = _("调度通报")
+        ordering = ["-generated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "revision"], name="bulletin_period_revision_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -37,6 +37,140 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
+# ---------------------------------------------------------------- lightweight rows for bulk work
+
+
+@dataclass(slots=True, eq=False)
+class UnitRef:
+    id: int
+    name: str
+    short_name: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+
+@dataclass(slots=True, eq=False)
+class ProjectRef:
+    """What the report rules read of a project, for thousands of rows without model instances."""
+
+    id: int
+    name: str
+    national_code: str
+    internal_code: str
+    lead_unit_id: int
+    stage: str
+    actual_start: dt.date | None
+    actual_completion: dt.date | None
+    total_investment: Decimal
+    archived_at: dt.datetime | None
+    contact_name: str
+    contact_phone: str
+    lead_unit: UnitRef
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def code(self) -> str:
+        return self.national_code or self.internal_code
+
+    def get_stage_display(self) -> str:
+        return str(dict(Stage.choices).get(self.stage, self.stage))
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(slots=True, eq=False)
+class EntryRef:
+    """What the report rules and the registry update read of a programme entry."""
+
+    id: int
+    year: int
+    serial: int | None
+    kind: str
+    level: str
+    planned_investment: Decimal
+    invested_before: Decimal
+    invested_ytd: Decimal
+    invested_as_of: dt.date | None
+    version: int
+    project: ProjectRef
+    updated_at: dt.datetime | None = None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def project_id(self) -> int:
+        return self.project.id
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.project}"
+
+
+ENTRY_REF_COLUMNS = [
+    "id",
+    "year",
+    "serial",
+    "kind",
+    "level",
+    "planned_investment",
+    "invested_before",
+    "invested_ytd",
+    "invested_as_of",
+    "version",
+    "project_id",
+    "project__name",
+    "project__national_code",
+    "project__internal_code",
+    "project__lead_unit_id",
+    "project__stage",
+    "project__actual_start",
+    "project__actual_completion",
+    "project__total_investment",
+    "project__archived_at",
+    "project__contact_name",
+    "project__contact_phone",
+    "project__lead_unit__name",
+    "project__lead_unit__short_name",
+]
+
+
+def entry_refs(queryset: QuerySet[ProgrammeEntry]) -> list[EntryRef]:
+    """Entries of ``queryset`` as lightweight rows (one query, no model instances)."""
+    units: dict[int, UnitRef] = {}
+    result = []
+    for v in queryset.values_list(*ENTRY_REF_COLUMNS):
+        unit = units.get(v[14])
+        if unit is None:
+            unit = units[v[14]] = UnitRef(v[14], v[22], v[23])
+        project = ProjectRef(
+            id=v[10],
+            name=v[11],
+            national_code=v[12],
+            internal_code=v[13],
+            lead_unit_id=v[14],
+            stage=v[15],
+            actual_start=v[16],
+            actual_completion=v[17],
+            total_investment=v[18],
+            archived_at=v[19],
+            contact_name=v[20],
+            contact_phone=v[21],
+            lead_unit=unit,
+        )
+        result.append(EntryRef(*v[:10], project=project))
+    return result
+
+
 # ---------------------------------------------------------------- periods
 
 
@@ -205,7 +339,7 @@ def unit_month(*, user: User, period: ReportingPeriod, unit_id: int | None) -> U
     entries = (
         ProgrammeEntry.objects.restrict(user, "view")
         .filter(pk__in=period_due_entries(period).values("pk"))
-        .select_related("project", "project__lead_unit")
+        .select_related("project", "project__lead_unit", "project__leader")
         .order_by("serial", "id")
     )
     if unit_id is not None:
@@ -239,8 +373,6 @@ class PreviousReport:
     progress_percent: int | None
     workers_on_site: int | None
     contact: str
-    invested_month: Decimal | None
-    invested_ytd: Decimal
     status: str
 
 
@@ -270,8 +402,6 @@ def previous_reports(
                 "progress_percent",
                 "workers_on_site",
                 "contact",
-                "invested_month",
-                "invested_ytd",
                 "status",
             ):
                 if values[1] in wanted:

@@ -25,6 +25,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import operator
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -44,7 +45,14 @@ from django.utils.translation import get_language
 
 from xianfeng.audit.choices import ChangeAction
 from xianfeng.audit.models import ChangeRecord
-from xianfeng.audit.services import change_record_build, diff, record_create, record_update, snapshot
+from xianfeng.audit.services import (
+    change_record,
+    change_record_build,
+    diff,
+    record_create,
+    record_update,
+    snapshot,
+)
 from xianfeng.coordination.choices import ProblemSource, ProblemType
 from xianfeng.coordination.models import Problem
 from xianfeng.coordination.services import problem_raise
@@ -73,7 +81,7 @@ from xianfeng.notifications.services import notify, notify_group
 from xianfeng.org.choices import UNIT_ROLES, Role
 from xianfeng.org.models import Department, User
 from xianfeng.projects.choices import STAGE_ORDER, STARTED_STAGES, Stage
-from xianfeng.projects.models import ProgrammeEntry
+from xianfeng.projects.models import ProgrammeEntry, Project
 from xianfeng.projects.services import programme_entries_record_progress, project_transition
 
 # What a unit types (or the API sends) for a report; everything else is computed or workflow.
@@ -247,19 +255,32 @@ class RowInput:
     key: Any = None  # the caller's name for the row (an Excel row number, an entry id)
 
 
-@dataclass
 class RowOutcome:
-    key: Any
-    entry: ProgrammeEntry
-    report: MonthlyReport | None = None
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    warnings: dict[str, list[str]] = field(default_factory=dict)
-    changes: dict[str, Any] = field(default_factory=dict)
-    before: dict[str, Any] = field(default_factory=dict)
-    created: bool = False
-    unchanged: bool = False
-    submitted: bool = False
-    conflict: bool = False
+    """What became of one row: its errors and warnings by field, the changes, the report."""
+
+    # A plain class with slots: a workbook import makes ten thousand of these.
+    __slots__ = (
+        "before",
+        "changes",
+        "conflict",
+        "created",
+        "entry",
+        "errors",
+        "key",
+        "report",
+        "submitted",
+        "unchanged",
+        "warnings",
+    )
+
+    def __init__(self, key: Any, entry: Any) -> None:
+        self.key, self.entry = key, entry
+        self.report: Any = None
+        self.errors: dict[str, list[str]] = {}
+        self.warnings: dict[str, list[str]] = {}
+        self.changes: dict[str, Any] = {}
+        self.before: dict[str, Any] = {}
+        self.created = self.unchanged = self.submitted = self.conflict = False
 
     def error(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
@@ -511,6 +532,8 @@ TRACKED = [*REPORT_FIELDS, *COMPUTED_FIELDS, "status"]
 
 def _plain(value: Any) -> Any:
     """A value as the audit log writes it (as audit.services.snapshot does)."""
+    if value is None or type(value) is str or type(value) is int:
+        return value
     if isinstance(value, Decimal):
         text = f"{value:f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
@@ -529,9 +552,11 @@ def _tracked_labels(language: str | None) -> dict[str, str]:
     return {name: str(MonthlyReport._meta.get_field(name).verbose_name) for name in TRACKED}
 
 
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+def _diff(
+    before: dict[str, Any], after: dict[str, Any], labels: dict[str, str] | None = None
+) -> dict[str, Any]:
     """{field: {label, old, new}} as in the audit log, over the report's tracked fields."""
-    labels = _tracked_labels(get_language())
+    labels = labels or _tracked_labels(get_language())
     return {
         name: {"label": labels[name], "old": before.get(name), "new": after.get(name)}
         for name in TRACKED
@@ -540,6 +565,7 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
 
 
 _INSERT_ATTNAMES = [f.attname for f in MonthlyReport._meta.concrete_fields if not f.primary_key]
+_insert_values = operator.attrgetter(*_INSERT_ATTNAMES)
 
 
 class _Draft:
@@ -582,8 +608,8 @@ class _Draft:
     def is_editable(self) -> bool:
         return self.status in (ReportStatus.DRAFT, ReportStatus.RETURNED)
 
-    def insert_row(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _INSERT_ATTNAMES}
+    def insert_row(self) -> tuple[Any, ...]:
+        return _insert_values(self)
 
 
 @dataclass
@@ -615,7 +641,11 @@ def _load_context(*, actor: User, period: ReportingPeriod, entry_ids: list[int],
     wanted = set(entry_ids)
     existing: dict[int, MonthlyReport] = {}
     sums: dict[int, Decimal] = {}
-    for qs in _by_entries(MonthlyReport.objects.select_for_update().filter(period=period), entry_ids, units):
+    for qs in _by_entries(
+        MonthlyReport.objects.select_for_update(of=("self",)).filter(period=period).order_by(),
+        entry_ids,
+        units,
+    ):
         for report in qs:
             if report.entry_id in wanted:
                 existing[report.entry_id] = report
@@ -629,9 +659,12 @@ def _load_context(*, actor: User, period: ReportingPeriod, entry_ids: list[int],
                 {entry_id: total or Decimal(0) for entry_id, total in rows.order_by() if entry_id in wanted}
             )
     allowed: set[int] = set()
-    scoped = ProgrammeEntry.objects.restrict(actor, "change").filter(year=period.year)
-    for qs in _by_entries(scoped, entry_ids, units, path="pk"):
-        allowed.update(pk for pk in qs.values_list("pk", flat=True) if pk in wanted)
+    if actor.role == Role.DISPATCHER:
+        allowed = wanted  # the project office may fill any project's report
+    else:
+        scoped = ProgrammeEntry.objects.restrict(actor, "change").filter(year=period.year)
+        for qs in _by_entries(scoped, entry_ids, units, path="pk"):
+            allowed.update(pk for pk in qs.values_list("pk", flat=True) if pk in wanted)
     previous = previous_reports(entry_ids, earlier, units=units if len(entry_ids) > BROAD else None)
     return _Context(existing=existing, earlier_sums=sums, previous=previous, allowed=allowed)
 
@@ -693,6 +726,7 @@ def _plan(
     entry_ids = [row.entry.pk for row in rows]
     units = {row.entry.project.lead_unit_id for row in rows}
     context = _load_context(actor=actor, period=period, entry_ids=entry_ids, units=units)
+    labels = _tracked_labels(get_language())
     for row in rows:
         entry = row.entry
         outcome = RowOutcome(key=row.key, entry=entry)
@@ -725,8 +759,6 @@ def _plan(
         report: Any
         if existing is not None:
             report = existing
-            # The objects already loaded, so the history and audit lines need no query per row.
-            report.entry, report.project, report.period = entry, project, period
             before = _report_snapshot(existing)
         else:
             report = _Draft(entry, period, context.previous.get(entry.pk))
@@ -743,7 +775,15 @@ def _plan(
             submit=submit,
             today=today,
         )
-        changes = _diff(before, _report_snapshot(report))
+        if existing is None:
+            # A new report: every field that has a value is a change (from nothing).
+            changes = {}
+            for name in TRACKED:
+                value = getattr(report, name)
+                if value is not None and value != "":
+                    changes[name] = {"label": labels[name], "old": None, "new": _plain(value)}
+        else:
+            changes = _diff(before, _report_snapshot(report), labels)
         outcome.changes, outcome.before = changes, before
         outcome.report = report
         if existing is not None and not existing.is_editable:
@@ -806,11 +846,21 @@ def _apply(
         else:
             report.version += 1
             changed_reports.append(report)
-    ids = insert_rows(MonthlyReport, [draft.insert_row() for draft in new_reports], returning=True)
+    ids = insert_rows(
+        MonthlyReport, _INSERT_ATTNAMES, [draft.insert_row() for draft in new_reports], returning=True
+    )
     for draft, pk in zip(new_reports, ids, strict=True):
         draft.pk = draft.id = pk
     _update_reports(changed_reports)
-    _history(actor=actor, outcomes=work, source=source, note=note, request_id=result.request_id, at=now)
+    _history(
+        actor=actor,
+        period=period,
+        outcomes=work,
+        source=source,
+        note=note,
+        request_id=result.request_id,
+        at=now,
+    )
     money_changed = [o.report for o in work if o.report is not None and "invested_month" in o.changes]
     later_entries = _recompute_later(period, money_changed)
     if submit:
@@ -840,55 +890,104 @@ def _apply(
 
 
 def _history(
-    *, actor: User, outcomes: list[RowOutcome], source: str, note: str, request_id: str, at: dt.datetime
+    *,
+    actor: User,
+    period: ReportingPeriod,
+    outcomes: list[RowOutcome],
+    source: str,
+    note: str,
+    request_id: str,
+    at: dt.datetime,
 ) -> None:
     """One ReportEvent (the report's history) and one audit record per written report, each
     batch inserted with one statement per few thousand rows."""
-    events: list[dict[str, Any]] = []
-    records: list[dict[str, Any]] = []
+    events: list[tuple[Any, ...]] = []
+    records: list[tuple[Any, ...]] = []
     unit_label, name = _actor_unit(actor), _actor_name(actor)
     audit_name = actor.get_full_name() or actor.username
     object_type = MonthlyReport._meta.label
     action_labels = {a.value: str(a.label) for a in ReportAction}
+    source, submit_action, create_action = str(source), ReportAction.SUBMIT.value, ReportAction.CREATE.value
+    is_save = source == ReportAction.SAVE.value
+    audit_create, audit_update = ChangeAction.CREATE.value, ChangeAction.UPDATE.value
+    period_text = str(period)
     for outcome in outcomes:
         report = outcome.report
         assert report is not None
-        action = str(source)
+        changes = outcome.changes
         if outcome.submitted:
-            action = ReportAction.SUBMIT.value
-        elif outcome.created and source == ReportAction.SAVE:
-            action = ReportAction.CREATE.value
-        status_change = outcome.changes.get("status")
+            action = submit_action
+        elif outcome.created and is_save:
+            action = create_action
+        else:
+            action = source
+        status_change = changes.get("status")
+        from_status = (status_change["old"] if status_change else None) or (
+            "" if outcome.created else report.status
+        )
         events.append(
-            {
-                "report_id": report.pk,
-                "at": at,
-                "actor_id": actor.pk,
-                "actor_name": name,
-                "actor_unit": unit_label,
-                "action": action,
-                "from_status": (status_change or {}).get("old") or ("" if outcome.created else report.status),
-                "to_status": report.status,
-                "changes": outcome.changes,
-                "note": note,
-            }
+            (
+                report.pk,
+                at,
+                actor.pk,
+                name,
+                unit_label,
+                action,
+                from_status or "",
+                report.status,
+                changes,
+                note,
+            )
         )
         records.append(
-            {
-                "at": at,
-                "actor_id": actor.pk,
-                "actor_name": audit_name,
-                "action": ChangeAction.CREATE.value if outcome.created else ChangeAction.UPDATE.value,
-                "object_type": object_type,
-                "object_id": str(report.pk),
-                "object_repr": f"{report.period} · {report.project}"[:300],
-                "changes": outcome.changes,
-                "reason": note or action_labels[action],
-                "request_id": request_id,
-            }
+            (
+                at,
+                actor.pk,
+                audit_name,
+                audit_create if outcome.created else audit_update,
+                object_type,
+                str(report.pk),
+                f"{period_text} · {outcome.entry.project}"[:300],
+                changes,
+                note or action_labels[action],
+                request_id,
+            )
         )
-    insert_rows(ReportEvent, events)
-    insert_rows(ChangeRecord, records)
+    encoded: dict[int, tuple[Any, Any]] = {}  # each report's changes are encoded once for both
+    insert_rows(
+        ReportEvent,
+        [
+            "report_id",
+            "at",
+            "actor_id",
+            "actor_name",
+            "actor_unit",
+            "action",
+            "from_status",
+            "to_status",
+            "changes",
+            "note",
+        ],
+        events,
+        json_cache=encoded,
+    )
+    insert_rows(
+        ChangeRecord,
+        [
+            "at",
+            "actor_id",
+            "actor_name",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+            "reason",
+            "request_id",
+        ],
+        records,
+        json_cache=encoded,
+    )
 
 
 _UPDATE_FIELDS = [
@@ -1008,20 +1107,24 @@ def _sync_entries(
     )
 
 
+def _real_project(project: Any) -> Project:
+    """The model row behind a (possibly lightweight) project, for the services that need one."""
+    return project if isinstance(project, Project) else Project.objects.get(pk=project.pk)
+
+
 def _after_hand_in(
     *, actor: User, period: ReportingPeriod, outcomes: list[RowOutcome], result: SaveResult
 ) -> None:
     """What handing reports in sets off: stage changes, coordination problems, the reviewers' note."""
-    reports = [o.report for o in outcomes if o.report is not None]
     for outcome in outcomes:
         report = outcome.report
         assert report is not None
-        project = report.project
+        project = outcome.entry.project
         if _stage_step_needed(report, project):
             try:
                 project_transition(
                     actor=actor,
-                    project=project,
+                    project=_real_project(project),
                     to_stage=report.stage_reached,
                     effective_date=report.stage_date,
                     reason=f"{period.label}月度调度报告：{StageReached(report.stage_reached).label}",
@@ -1040,24 +1143,29 @@ def _after_hand_in(
                 f"日期 {report.stage_date:%Y-%m-%d}",
             )
     raised = _raise_problems(
-        actor=actor, period=period, reports=[r for r in reports if _has_problem(r)], result=result
+        actor=actor,
+        period=period,
+        outcomes=[o for o in outcomes if o.report is not None and _has_problem(o.report)],
+        result=result,
     )
     result.problems_raised += raised
-    _notify_submitted(actor=actor, period=period, reports=reports, request_id=result.request_id)
+    _notify_submitted(actor=actor, period=period, outcomes=outcomes, request_id=result.request_id)
 
 
 def _raise_problems(
-    *, actor: User, period: ReportingPeriod, reports: list[MonthlyReport], result: SaveResult
+    *, actor: User, period: ReportingPeriod, outcomes: list[RowOutcome], result: SaveResult
 ) -> int:
-    if not reports:
+    if not outcomes:
         return 0
     already: set[tuple[int, str]] = set(
         Problem.objects.filter(
-            source_type=PROBLEM_SOURCE_TYPE, source_id__in=[r.pk for r in reports]
+            source_type=PROBLEM_SOURCE_TYPE, source_id__in=[o.report.pk for o in outcomes if o.report]
         ).values_list("source_id", "description")
     )
     count = 0
-    for report in reports:
+    for outcome in outcomes:
+        report = outcome.report
+        assert report is not None
         text = report.problems_text.strip()
         if (report.pk, text) in already:
             continue  # resubmitted with the same problem: it is already being handled
@@ -1066,7 +1174,7 @@ def _raise_problems(
         try:
             problem_raise(
                 actor=actor,
-                project=report.project,
+                project=_real_project(outcome.entry.project),
                 type=report.problem_type or ProblemType.OTHER,
                 title=title,
                 description=text,
@@ -1077,10 +1185,8 @@ def _raise_problems(
                 request_id=result.request_id,
             )
         except (ValidationError, PermissionDenied) as exc:
-            for outcome in result.outcomes:
-                if outcome.report is report:
-                    messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-                    outcome.error("problems_text", "；".join(messages))
+            messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            outcome.error("problems_text", "；".join(messages))
             raise _Rollback from exc
         _event(report, actor=actor, action=ReportAction.PROBLEM, note=f"提出协调问题：{title}")
         count += 1
@@ -1121,23 +1227,23 @@ def _unit_users(unit_ids: Iterable[int], roles: Iterable[str]) -> dict[int, list
 
 
 def _notify_submitted(
-    *, actor: User, period: ReportingPeriod, reports: list[MonthlyReport], request_id: str
+    *, actor: User, period: ReportingPeriod, outcomes: list[RowOutcome], request_id: str
 ) -> None:
-    by_unit: dict[int, list[MonthlyReport]] = defaultdict(list)
-    for report in reports:
-        by_unit[report.project.lead_unit_id].append(report)
+    by_unit: dict[int, list[Any]] = defaultdict(list)
+    for outcome in outcomes:
+        by_unit[outcome.entry.project.lead_unit_id].append(outcome.entry.project)
     reviewers = _unit_users(by_unit, [Role.UNIT_REVIEWER])
-    for unit_id, items in by_unit.items():
+    for unit_id, projects in by_unit.items():
         people = [u for u in reviewers.get(unit_id, []) if u.pk != actor.pk]
         if not people:
             continue
-        names = "、".join(r.project.name for r in items[:5]) + (
-            f"等 {len(items)} 个项目" if len(items) > 5 else ""
+        names = "、".join(p.name for p in projects[:5]) + (
+            f"等 {len(projects)} 个项目" if len(projects) > 5 else ""
         )
         notify(
             recipients=people,
             event="dispatch.submitted",
-            title=f"{period.label}月度调度：{len(items)} 份报告待审核",
+            title=f"{period.label}月度调度：{len(projects)} 份报告待审核",
             body=f"{_actor_name(actor)}提交了{names}的{period.label}报告，请审核。",
             link=reverse("dispatch:review") + f"?period={period.key}",
             dedupe_key=f"report-submit:{request_id}:{unit_id}",
@@ -1593,10 +1699,21 @@ def report_photo_add(
     # The stored name comes from the checksum (models.photo_path), never from the uploader.
     photo.image.save(f"photo.{checked.content_type.split('/')[1]}", ContentFile(checked.data), save=False)
     photo.save()
-    record_create(actor=actor, instance=photo)
+    change_record(
+        actor=actor,
+        action=ChangeAction.CREATE,
+        instance=photo,
+        changes=diff(ReportPhoto, {}, _photo_snapshot(photo)),
+    )
     taken = f"，拍摄于 {timezone.localtime(checked.taken_at):%Y-%m-%d %H:%M}" if checked.taken_at else ""
     _event(current, actor=actor, action=ReportAction.PHOTO, note=f"{name or '照片'}{taken}")
     return photo
+
+
+def _photo_snapshot(photo: ReportPhoto) -> dict[str, Any]:
+    """The audit snapshot of a photo: the stored file by its name (a file is not a value)."""
+    names = [f.name for f in ReportPhoto._meta.concrete_fields if f.name != "image"]
+    return {**snapshot(photo, names), "image": photo.image.name}
 
 
 @transaction.atomic
@@ -1608,10 +1725,15 @@ def report_photo_remove(*, actor: User, photo: ReportPhoto) -> ReportPhoto:
         raise ValidationError({"photo": f"报告{report.get_status_display()}，不能再移除照片"})
     if photo.removed_at is not None:
         return photo
-    before = snapshot(photo)
+    before = _photo_snapshot(photo)
     photo.removed_at, photo.removed_by = clock.now(), actor
     photo.save(update_fields=["removed_at", "removed_by"])
-    record_update(actor=actor, instance=photo, before=before)
+    change_record(
+        actor=actor,
+        action=ChangeAction.UPDATE,
+        instance=photo,
+        changes=diff(ReportPhoto, before, _photo_snapshot(photo)),
+    )
     _event(report, actor=actor, action=ReportAction.PHOTO_REMOVE, note=photo.original_name)
     return photo
 

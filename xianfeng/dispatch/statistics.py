@@ -8,10 +8,12 @@ the bulletin show, so the three always agree. The rules, decided once:
   to the user (a unit user: their own unit's projects; dispatcher and leaders: the district).
 - **Investment completed by the period** (1–N月累计完成投资): per project, the year-to-date of its
   latest *handed-in* report (submitted, unit-approved or accepted) of the year up to and including
-  the period's month; 0 when none. Drafts and returned reports do not count. A report's
-  year-to-date only grows month by month (it is this month's investment plus all earlier months'),
-  so "the latest" is computed as the largest — in the database, for all projects at once. At the
-  latest period this equals ``ProgrammeEntry.invested_ytd``, the figure the registry shows.
+  the period's month; 0 when none. Drafts and returned reports do not count. Computed in the
+  database for all projects at once, cheapest source first: the month's own report when handed
+  in; else ``ProgrammeEntry.invested_ytd`` when it is as of this month or earlier (the dispatch
+  services keep it equal to the latest handed-in report, so at the latest period this is exactly
+  the figure the registry shows); else, replaying an earlier month, the largest year-to-date
+  among the handed-in reports up to it (a year-to-date never falls from one month to the next).
 - **Time progress** (时间进度) = the period's month ÷ 12; the figures are as of the month's end.
 - **Completion rate** = completed ÷ the year's planned investment; its **gap** is the rate minus
   the time progress in percentage points (negative: behind). Both rounded first, so the gap
@@ -21,29 +23,38 @@ the bulletin show, so the three always agree. The rules, decided once:
   Start rate = started among those due ÷ due; overall = started ÷ all new starts.
 - **Furthest behind**: projects with a planned investment whose completion rate is below the time
   progress, largest gap first (a new start not yet due and not started is not judged yet).
-- **Reporting**: per unit, the reports due for the period, handed in, handed in after the
-  deadline; submission rate = handed in ÷ due; on-time rate = handed in by the deadline ÷ due
-  (the same counts the period pages show, :func:`selectors.period_unit_progress`).
+- **Reporting**: per unit (the project's lead unit), the reports due for the period (one per
+  project above), handed in, handed in after the deadline (``submitted_late``, kept when a
+  returned report comes back); submission rate = handed in ÷ due; on-time rate = handed in by the
+  deadline ÷ due — the counts the period pages show (:func:`selectors.period_unit_progress`).
 - Percentages are Decimal, one decimal place, rounded half up (四舍五入); money is Decimal 万元
   with two places (sums of two-place amounts, exact).
 
-A fixed number of queries whatever the size of the programme: the figures by kind, level,
-category, unit and street come from one grouped query; the lists are limited queries.
+A fixed number of queries whatever the size of the programme. PostgreSQL: one statement gives
+the sums by kind, level, category, unit and street (GROUPING SETS over the per-project rows,
+reporting counts included) and the two lists' projects in order; then the lists' details, the
+unit and street names and the district's name. SQLite: the same figures from a grouped query
+folded in Python, and the two lists as their own queries.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     FloatField,
+    IntegerField,
     Max,
     OuterRef,
     Q,
@@ -51,6 +62,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
@@ -58,11 +70,11 @@ from django.utils.functional import Promise
 
 from xianfeng.dispatch.choices import HANDED_IN_STATUSES
 from xianfeng.dispatch.models import MonthlyReport, ReportingPeriod
-from xianfeng.dispatch.selectors import period_due_entries, period_unit_progress
+from xianfeng.dispatch.selectors import period_due_entries
 from xianfeng.lib import clock
 from xianfeng.org.choices import UNIT_ROLES, RegionLevel, Role
 from xianfeng.org.models import Department, Region, User
-from xianfeng.projects.choices import Category, Kind, Level
+from xianfeng.projects.choices import Category, Kind, Level, Stage
 from xianfeng.projects.models import ProgrammeEntry
 
 ONE_PLACE = Decimal("0.1")
@@ -83,9 +95,33 @@ def percent(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
 
 
+def _money(amount: Decimal | None) -> Decimal:
+    """An amount in 万元 with exactly two places (SQLite hands sums back without them)."""
+    return (amount or ZERO).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def fmt_int(value: int | None) -> str:
+    return "—" if value is None else str(value)
+
+
+def fmt_percent(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def fmt_points(value: Decimal | None) -> str:
+    """A difference in percentage points, signed: +3.2 / -55.0 / 0.0."""
+    if value is None:
+        return "—"
+    if value == 0:
+        return f"{abs(value)}"
+    return f"+{value}" if value > 0 else f"{value}"
+
+
 def time_progress_percent(month: int) -> Decimal:
     """时间进度 at the end of ``month``: month ÷ 12, in percent (November: 91.7)."""
-    return percent(month, 12) or ZERO
+    result = percent(month, 12)
+    assert result is not None
+    return result
 
 
 # ---------------------------------------------------------------- the period
@@ -315,18 +351,189 @@ def _entries(user: User, period: ReportingPeriod) -> QuerySet[ProgrammeEntry]:
     return period_due_entries(period).restrict(user, "view")  # type: ignore[attr-defined]
 
 
-def _latest_ytd(period: ReportingPeriod, period_ids: list[int]) -> Coalesce:
-    """Per entry: the year-to-date of its latest handed-in report up to ``period`` (the largest)."""
-    reports = (
+def _latest_ytd(period: ReportingPeriod) -> Case:
+    """Per entry: the year-to-date of its latest handed-in report of the year up to ``period``.
+
+    Cheap paths first, so the database looks among the reports only when it must:
+
+    1. the entry's report for this very month is handed in → its year-to-date;
+    2. the entry's registry figure (``invested_ytd`` as of ``invested_as_of``, which the dispatch
+       services keep equal to the latest handed-in report) is as of this month or earlier → it
+       (no later report was handed in; later months cannot be opened before they begin);
+    3. otherwise (replaying an earlier month, or nothing handed in) → the largest year-to-date
+       among the handed-in reports up to this month (a year-to-date never falls from one month
+       to the next, so the largest is the latest); 0 when there is none.
+    """
+    earlier = (
         MonthlyReport.objects.filter(
-            entry_id=OuterRef("pk"), period_id__in=period_ids, status__in=HANDED_IN_STATUSES
+            entry_id=OuterRef("pk"),
+            period__year=period.year,
+            period__month__lte=period.month,
+            status__in=HANDED_IN_STATUSES,
         )
         .order_by()
         .values("entry_id")
         .annotate(latest=Max("invested_ytd"))
         .values("latest")[:1]
     )
-    return Coalesce(Subquery(reports, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD)
+    return Case(
+        When(Q(month_report__status__in=HANDED_IN_STATUSES), then=F("month_report__invested_ytd")),
+        When(Q(invested_as_of__lte=period.end_date), then=F("invested_ytd")),
+        default=Coalesce(Subquery(earlier, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD),
+        output_field=MONEY_FIELD,
+    )
+
+
+def _with_figures(entries: QuerySet[ProgrammeEntry], period: ReportingPeriod) -> QuerySet[ProgrammeEntry]:
+    """Entries joined to their report of ``period`` (one at most) with ``latest_ytd`` and ``lag``
+    (month·planned − 12·ytd: positive when the completion rate is below the time progress — exact)."""
+    joined = entries.annotate(
+        month_report=FilteredRelation("reports", condition=Q(reports__period_id=period.pk))
+    ).annotate(latest_ytd=_latest_ytd(period))
+    return joined.annotate(
+        lag=ExpressionWrapper(
+            F("planned_investment") * period.month - F("latest_ytd") * 12, output_field=MONEY_FIELD
+        )
+    )
+
+
+DIMENSIONS = ["kind", "level", "project__category", "project__lead_unit_id", "project__street_id"]
+# Per dimension key, the measures summed, in this order: count, total investment, planned,
+# completed, then one count per condition of FLAGS.
+FLAGS = ["new", "due", "started", "started_due", "behind", "handed_in", "late"]
+
+
+@dataclass
+class _Found:
+    """What the database hands back: the sums per dimension, and the two lists' entries in order
+    (entry id, its year-to-date)."""
+
+    tables: list[dict[Any, list[Any]]]
+    behind: list[tuple[int, Decimal]]
+    late_starts: list[int]
+
+
+def _find(
+    entries: QuerySet[ProgrammeEntry],
+    flags: dict[str, Q],
+    *,
+    behind_limit: int,
+    late_start_limit: int,
+) -> _Found:
+    """The sums by kind, level, category, unit and street, and the two lists.
+
+    PostgreSQL: one statement. The per-project rows (the query Django builds for ``entries``, with
+    0/1 flags) are materialised once; GROUPING SETS sums every dimension in one pass, and the two
+    lists are the first rows of that set in their order. Elsewhere (SQLite): the rows grouped by
+    all five dimensions at once and folded here, and the two lists queried on their own."""
+    if connection.vendor == "postgresql":
+        return _find_postgresql(entries, flags, behind_limit=behind_limit, late_start_limit=late_start_limit)
+    groups = (
+        entries.order_by()
+        .values_list(*DIMENSIONS)
+        .annotate(
+            n=Count("id"),
+            total=Sum("project__total_investment"),
+            planned=Sum("planned_investment"),
+            ytd=Sum("latest_ytd"),
+            **{f"flag_{name}": Count("id", filter=flags[name]) for name in FLAGS},
+        )
+    )
+    tables: list[dict[Any, list[Any]]] = [{} for _ in DIMENSIONS]
+    for row in groups:
+        values = row[len(DIMENSIONS) :]
+        for table, key in zip(tables, row[: len(DIMENSIONS)], strict=True):
+            sums = table.get(key)
+            table[key] = list(values) if sums is None else list(map(operator.add, sums, values))
+    ratio = ExpressionWrapper(
+        Cast("latest_ytd", FloatField()) / Cast("planned_investment", FloatField()), output_field=FloatField()
+    )
+    behind = list(
+        entries.filter(flags["behind"])
+        .annotate(ratio=ratio)
+        .order_by("ratio", "-planned_investment", "serial", "id")
+        .values_list("pk", "latest_ytd")[: max(behind_limit, 0)]
+    )
+    late = list(
+        entries.filter(flags["due"] & ~flags["started"])
+        .order_by("planned_start_month", "-planned_investment", "serial", "id")
+        .values_list("pk", flat=True)[: max(late_start_limit, 0)]
+    )
+    return _Found(tables, behind, late)
+
+
+def _find_postgresql(
+    entries: QuerySet[ProgrammeEntry],
+    flags: dict[str, Q],
+    *,
+    behind_limit: int,
+    late_start_limit: int,
+) -> _Found:
+    one = {
+        f"flag_{name}": Case(When(flags[name], then=Value(1)), default=Value(0), output_field=IntegerField())
+        for name in FLAGS
+    }
+    rows = (
+        entries.order_by()
+        .annotate(dim_total=F("project__total_investment"), **one)
+        .values_list(
+            *DIMENSIONS,
+            "dim_total",
+            "planned_investment",
+            "latest_ytd",
+            *one,
+            "pk",
+            "serial",
+            "planned_start_month",
+        )
+    )
+    inner, params = rows.query.sql_with_params()
+    dims = [f"d{i}" for i in range(len(DIMENSIONS))]
+    measures = ["total", "planned", "ytd", *(f"f_{name}" for name in FLAGS)]
+    columns = [*dims, *measures, "pk", "serial", "start_month"]
+    nulls = ", ".join("NULL" for _ in measures[3:])
+    sql = f"""
+        WITH base ({", ".join(columns)}) AS MATERIALIZED ({inner})
+        SELECT 'sum', GROUPING({", ".join(dims)}), {", ".join(dims)}, COUNT(*),
+               {", ".join(f"SUM({m})" for m in measures)}
+          FROM base GROUP BY GROUPING SETS ({", ".join(f"({d})" for d in dims)})
+        UNION ALL
+        SELECT 'behind', ROW_NUMBER() OVER (ORDER BY ytd::float8 / planned::float8, planned DESC, serial, pk),
+               NULL, NULL, NULL, pk, NULL, NULL, NULL, NULL, ytd, {nulls}
+          FROM (SELECT pk, ytd, planned, serial FROM base WHERE f_behind = 1
+                 ORDER BY ytd::float8 / planned::float8, planned DESC, serial, pk LIMIT %s) AS behind
+        UNION ALL
+        SELECT 'late', ROW_NUMBER() OVER (ORDER BY start_month, planned DESC, serial, pk),
+               NULL, NULL, NULL, pk, NULL, NULL, NULL, NULL, NULL, {nulls}
+          FROM (SELECT pk, start_month, planned, serial FROM base WHERE f_due = 1 AND f_started = 0
+                 ORDER BY start_month, planned DESC, serial, pk LIMIT %s) AS late
+    """
+    n_dims = len(DIMENSIONS)
+    tables: list[dict[Any, list[Any]]] = [{} for _ in DIMENSIONS]
+    behind: list[tuple[int, int, Decimal]] = []
+    late: list[tuple[int, int]] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        # For this statement only: no JIT (the planner prices the rarely-run fallback subquery of
+        # every row, crosses jit_above_cost, and compiling then costs more than the whole query),
+        # and room to keep the per-project rows in memory.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '32MB'")
+        cursor.execute(sql, (*params, max(behind_limit, 0), max(late_start_limit, 0)))
+        for row in cursor.fetchall():
+            what, mark = row[0], row[1]
+            if what == "sum":
+                # GROUPING(...) has a bit per dimension, the first the highest; 0 where grouped by it.
+                index = next(i for i in range(n_dims) if not mark >> (n_dims - 1 - i) & 1)
+                tables[index][row[2 + index]] = list(row[2 + n_dims :])
+            elif what == "behind":
+                behind.append((mark, row[5], row[10]))
+            else:
+                late.append((mark, row[5]))
+    return _Found(
+        tables,
+        [(pk, ytd) for _, pk, ytd in sorted(behind)],
+        [pk for _, pk in sorted(late)],
+    )
 
 
 def _district_name() -> str:
@@ -346,199 +553,189 @@ def period_statistics(
     behind_limit: int = BEHIND_LIMIT,
     late_start_limit: int = LATE_START_LIMIT,
 ) -> PeriodStatistics:
-    """All the figures of ``period`` as ``user`` may see them (a fixed number of queries)."""
-    scope, unit_id = statistics_scope(user=user)
+    """All the figures of ``period`` as ``user`` may see them, in a fixed number of queries
+    (PostgreSQL: five; SQLite: seven) whatever the size of the programme."""
+    scope, _unit = statistics_scope(user=user)
     end = period.end_date
     month = period.month
     tp = time_progress_percent(month)
-    period_ids = list(
-        ReportingPeriod.objects.filter(year=period.year, month__lte=month).values_list("pk", flat=True)
-    )
-    entries = _entries(user, period)
-    latest = _latest_ytd(period, period_ids)
+    entries = _with_figures(_entries(user, period), period)
     new_start = Q(kind=Kind.NEW_START)
     due_q = new_start & Q(planned_start_month__lte=month)
     started_q = new_start & Q(project__actual_start__lte=end)
-
+    not_started_q = Q(project__actual_start__isnull=True) | Q(project__actual_start__gt=end)
     # A project is judged on its investment once it can be: a new start only when due or started.
     judged = ~(
-        new_start
-        & (Q(planned_start_month__isnull=True) | Q(planned_start_month__gt=month))
-        & (Q(project__actual_start__isnull=True) | Q(project__actual_start__gt=end))
+        new_start & (Q(planned_start_month__isnull=True) | Q(planned_start_month__gt=month)) & not_started_q
     )
-    # Behind the time progress: ytd ÷ planned < month ÷ 12, i.e. 12·ytd < month·planned (exact).
-    lag = ExpressionWrapper(F("planned_investment") * month - F("latest_ytd") * 12, output_field=MONEY_FIELD)
-    behind_q = judged & Q(planned_investment__gt=0, lag__gt=0)
+    handed_in = Q(month_report__status__in=HANDED_IN_STATUSES)
+    flags = {
+        "new": new_start,
+        "due": due_q,
+        "started": started_q,
+        "started_due": due_q & started_q,
+        "behind": judged & Q(planned_investment__gt=0, lag__gt=0),
+        "handed_in": handed_in,
+        "late": handed_in & Q(month_report__submitted_late=True),
+    }
 
-    # 1. Everything by (kind, level, category, unit, street), grouped in the database.
-    groups = list(
-        entries.annotate(latest_ytd=latest, lag=lag)
-        .order_by()
-        .values(
-            "kind",
-            "level",
-            category=F("project__category"),
-            unit_id=F("project__lead_unit_id"),
-            street_id=F("project__street_id"),
-        )
-        .annotate(
-            n=Count("id"),
-            total=Sum("project__total_investment"),
-            planned=Sum("planned_investment"),
-            ytd=Sum("latest_ytd"),
-            new=Count("id", filter=new_start),
-            due=Count("id", filter=due_q),
-            started=Count("id", filter=started_q),
-            started_due=Count("id", filter=due_q & started_q),
-            behind=Count("id", filter=behind_q),
-        )
-    )
-    by_kind = {k.value: Figures(k.value, str(k.label)) for k in Kind}
-    by_level = {lv.value: Figures(lv.value, str(lv.label)) for lv in Level}
-    by_category = {c.value: Figures(c.value, str(c.label)) for c in Category}
-    by_unit: dict[int, Figures] = {}
-    by_street: dict[str, Figures] = {}
+    # 1. Everything by kind, level, category, unit and street, and the two lists, from the database.
+    found = _find(entries, flags, behind_limit=behind_limit, late_start_limit=late_start_limit)
+    kind_sums, level_sums, category_sums, unit_sums, street_sums = found.tables
+
+    def figures(key: Any, label: str, sums: list[Any] | None) -> Figures:
+        row = Figures(str(key), label)
+        if sums:
+            (
+                row.count,
+                row.total_investment,
+                row.planned_investment,
+                row.invested_ytd,
+                row.new_starts,
+                row.due_to_start,
+                row.started,
+                row.started_due,
+                row.behind,
+            ) = sums[:9]
+            for name in ("total_investment", "planned_investment", "invested_ytd"):
+                setattr(row, name, _money(getattr(row, name)))
+        return row.finish(tp)
+
+    by_kind = [figures(k.value, str(k.label), kind_sums.get(k.value)) for k in Kind]
+    by_level = [figures(lv.value, str(lv.label), level_sums.get(lv.value)) for lv in Level]
+    by_category = [figures(c.value, str(c.label), category_sums.get(c.value)) for c in Category]
     total = Figures("total", "合计")
-    for row in groups:
-        figures = Figures(
-            "",
-            "",
-            count=row["n"],
-            total_investment=row["total"] or ZERO,
-            planned_investment=row["planned"] or ZERO,
-            invested_ytd=row["ytd"] or ZERO,
-            new_starts=row["new"],
-            due_to_start=row["due"],
-            started=row["started"],
-            started_due=row["started_due"],
-            behind=row["behind"],
-        )
-        total.add(figures)
-        for table, key in [
-            (by_kind, row["kind"]),
-            (by_level, row["level"]),
-            (by_category, row["category"]),
-        ]:
-            table.setdefault(key, Figures(key, key)).add(figures)
-        by_unit.setdefault(row["unit_id"], Figures(str(row["unit_id"]), "")).add(figures)
-        street = str(row["street_id"]) if row["street_id"] else NO_STREET
-        by_street.setdefault(street, Figures(street, "")).add(figures)
+    for row in by_kind:
+        total.add(row)
+    total.finish(tp)
 
-    # 2. Names of the units and streets in the tables.
-    units = {
-        d.pk: d for d in Department.objects.filter(pk__in=[k for k in by_unit if k]).order_by("order", "code")
-    }
-    unit_rows = []
-    for pk, department in units.items():
-        row = by_unit[pk]
-        row.label = department.name
-        unit_rows.append(row)
-    streets = {
-        str(r.pk): r.name
-        for r in Region.objects.filter(pk__in=[int(k) for k in by_street if k != NO_STREET]).order_by(
-            "order", "code"
+    # 2, 3. Names of the units and streets in the tables, in their usual order.
+    unit_rows: list[Figures] = []
+    reporting: list[UnitReporting] = []
+    for department in Department.objects.filter(pk__in=list(unit_sums)).order_by("order", "code"):
+        sums = unit_sums[department.pk]
+        unit_rows.append(figures(department.pk, department.name, sums))
+        due, handed, late = sums[0], sums[9], sums[10]
+        reporting.append(
+            UnitReporting(
+                unit_id=department.pk,
+                label=department.name,
+                due=due,
+                handed_in=handed,
+                late=late,
+                missing=due - handed,
+            ).finish()
         )
-    }
-    street_rows = []
-    for key, name in streets.items():
-        by_street[key].label = name
-        street_rows.append(by_street[key])
-    if NO_STREET in by_street:
-        by_street[NO_STREET].label = "未标注街道"
-        street_rows.append(by_street[NO_STREET])
+    street_rows = [
+        figures(region.pk, region.name, street_sums[region.pk])
+        for region in Region.objects.filter(pk__in=[k for k in street_sums if k]).order_by("order", "code")
+    ]
+    if None in street_sums:
+        street_rows.append(figures(NO_STREET, "未标注街道", street_sums[None]))
+    reporting_total = UnitReporting(
+        unit_id=None,
+        label="合计",
+        due=sum(u.due for u in reporting),
+        handed_in=sum(u.handed_in for u in reporting),
+        late=sum(u.late for u in reporting),
+        missing=sum(u.missing for u in reporting),
+    ).finish()
 
-    # 3. The projects furthest behind the time progress, smallest completion rate first.
-    behind_qs = (
-        entries.annotate(latest_ytd=latest, lag=lag)
-        .filter(behind_q)
-        .annotate(
-            ratio=ExpressionWrapper(
-                Cast("latest_ytd", FloatField()) / Cast("planned_investment", FloatField()),
-                output_field=FloatField(),
+    # 4. The two lists' projects: the furthest behind the time progress (smallest completion rate
+    # first) and the new starts past their planned month not started by the month's end.
+    labels = {
+        "kind": {k.value: str(k.label) for k in Kind},
+        "level": {lv.value: str(lv.label) for lv in Level},
+        "category": {c.value: str(c.label) for c in Category},
+        "stage": {st.value: str(st.label) for st in Stage},
+    }
+    wanted = [pk for pk, _ in found.behind] + found.late_starts
+    details = (
+        {
+            row[0]: row
+            for row in ProgrammeEntry.objects.filter(pk__in=wanted).values_list(
+                "pk",
+                "serial",
+                "kind",
+                "level",
+                "planned_investment",
+                "planned_start_month",
+                "project_id",
+                "project__name",
+                "project__national_code",
+                "project__internal_code",
+                "project__category",
+                "project__stage",
+                "project__lead_unit__name",
             )
-        )
+        }
+        if wanted
+        else {}
     )
     behind_rows = []
-    for entry in behind_qs.select_related("project", "project__lead_unit").order_by(
-        "ratio", "-planned_investment", "serial", "id"
-    )[: max(behind_limit, 0)]:
-        project = entry.project
-        rate = percent(entry.latest_ytd, entry.planned_investment) or ZERO
+    for pk, ytd in found.behind:
+        _, serial, kind, level, planned, _m, project_id, name, national, internal, category, _s, unit = (
+            details[pk]
+        )
+        rate = percent(ytd, planned)
+        rate = ZERO.quantize(ONE_PLACE) if rate is None else rate  # planned > 0 here: never None
         behind_rows.append(
             BehindRow(
-                entry_id=entry.pk,
-                project_id=project.pk,
-                serial=entry.serial,
-                name=project.name,
-                code=project.code,
-                unit=project.lead_unit.name,
-                kind=str(entry.get_kind_display()),
-                level=str(entry.get_level_display()),
-                category=str(project.get_category_display()),
-                planned_investment=entry.planned_investment,
-                invested_ytd=entry.latest_ytd,
+                entry_id=pk,
+                project_id=project_id,
+                serial=serial,
+                name=name,
+                code=national or internal,
+                unit=unit,
+                kind=labels["kind"][kind],
+                level=labels["level"][level],
+                category=labels["category"][category],
+                planned_investment=_money(planned),
+                invested_ytd=_money(ytd),
                 completion_rate=rate,
                 gap=tp - rate,
             )
         )
-
-    # 4. New starts past their planned month and not started by the month's end.
     late_rows = []
-    late_qs = entries.filter(due_q).filter(
-        Q(project__actual_start__isnull=True) | Q(project__actual_start__gt=end)
-    )
-    for entry in late_qs.select_related("project", "project__lead_unit").order_by(
-        "planned_start_month", "-planned_investment", "serial", "id"
-    )[: max(late_start_limit, 0)]:
-        project = entry.project
+    for pk in found.late_starts:
+        (
+            _,
+            serial,
+            _k,
+            level,
+            planned,
+            start_month,
+            project_id,
+            name,
+            national,
+            internal,
+            category,
+            stage,
+            unit,
+        ) = details[pk]
         late_rows.append(
             LateStartRow(
-                entry_id=entry.pk,
-                project_id=project.pk,
-                serial=entry.serial,
-                name=project.name,
-                code=project.code,
-                unit=project.lead_unit.name,
-                level=str(entry.get_level_display()),
-                category=str(project.get_category_display()),
-                planned_start_month=entry.planned_start_month,
-                months_late=month - entry.planned_start_month,
-                planned_investment=entry.planned_investment,
-                stage=str(project.get_stage_display()),
+                entry_id=pk,
+                project_id=project_id,
+                serial=serial,
+                name=name,
+                code=national or internal,
+                unit=unit,
+                level=labels["level"][level],
+                category=labels["category"][category],
+                planned_start_month=start_month,
+                months_late=month - start_month,
+                planned_investment=_money(planned),
+                stage=labels["stage"].get(stage, stage),
             )
         )
 
-    # 5. Each unit's reporting (the period pages' counts).
-    progress = period_unit_progress(period=period, units=[unit_id] if scope == "unit" else None)
-    reporting = [
-        UnitReporting(
-            unit_id=u.unit.pk,
-            label=u.unit.name,
-            due=u.due,
-            handed_in=u.handed_in,
-            late=u.late,
-            missing=u.missing,
-        ).finish()
-        for u in progress
-    ]
-    reporting_total = UnitReporting(unit_id=None, label="合计")
-    for u in reporting:
-        reporting_total.due += u.due
-        reporting_total.handed_in += u.handed_in
-        reporting_total.late += u.late
-        reporting_total.missing += u.missing
-    reporting_total.finish()
-
+    # 5. Whose figures these are.
     if scope == "unit":
-        department = units.get(unit_id) if unit_id else None
-        scope_label = department.name if department else (user.department.name if user.department_id else "")
+        department = user.department if user.department_id else None
+        scope_label = department.name if department else ""
     else:
         scope_label = _district_name()
-    for table in (by_kind, by_level, by_category):
-        for row in table.values():
-            row.finish(tp)
-    for row in [*unit_rows, *street_rows, total]:
-        row.finish(tp)
     return PeriodStatistics(
         period=period,
         scope=scope,
@@ -547,9 +744,9 @@ def period_statistics(
         time_progress=tp,
         deadline_passed=clock.today() > period.deadline,
         total=total,
-        by_kind=[by_kind[k.value] for k in Kind],
-        by_level=[by_level[lv.value] for lv in Level],
-        by_category=[by_category[c.value] for c in Category],
+        by_kind=by_kind,
+        by_level=by_level,
+        by_category=by_category,
         by_unit=unit_rows,
         by_street=street_rows,
         behind=behind_rows,
@@ -557,3 +754,36 @@ def period_statistics(
         reporting=reporting,
         reporting_total=reporting_total,
     )
+
+
+def chart_data(stats: PeriodStatistics) -> dict[str, Any]:
+    """What the statistics page's ECharts draw (plain numbers, JSON-ready)."""
+
+    def num(value: Decimal | None) -> float | None:
+        return None if value is None else float(value)
+
+    categories = [r for r in stats.by_category if r.count]
+    units = [r for r in stats.by_unit if r.planned_investment]
+    units.sort(key=lambda r: (r.completion_rate if r.completion_rate is not None else ZERO, r.label))
+    return {
+        "time_progress": float(stats.time_progress),
+        "category": {
+            "labels": [r.label for r in categories] + ["全部项目"],
+            "rates": [num(r.completion_rate) for r in categories] + [num(stats.total.completion_rate)],
+        },
+        "unit": {
+            "labels": [r.label for r in units],
+            "rates": [num(r.completion_rate) for r in units],
+        },
+        "starts": {
+            "labels": [r.label for r in stats.by_level] + ["合计"],
+            "new": [r.new_starts for r in stats.by_level] + [stats.total.new_starts],
+            "due": [r.due_to_start for r in stats.by_level] + [stats.total.due_to_start],
+            "started": [r.started_due for r in stats.by_level] + [stats.total.started_due],
+        },
+        "reporting": {
+            "labels": [r.label for r in stats.reporting],
+            "submission": [num(r.submission_rate) for r in stats.reporting],
+            "on_time": [num(r.on_time_rate) for r in stats.reporting],
+        },
+    }

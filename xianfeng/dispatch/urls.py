@@ -30,4 +30,9 @@ urlpatterns = [
     path("workbook/", views.workbook_download, name="workbook"),
     path("workbook/upload/", views.workbook_upload, name="workbook_upload"),
     path("workbook/commit/", views.workbook_commit, name="workbook_commit"),
+    # Statistics and the bulletin (issue 3, parts 7–8).
+    path("statistics/", views.statistics_page, name="statistics"),
+    path("bulletins/", views.bulletin_list, name="bulletins"),
+    path("bulletins/new/", views.bulletin_create, name="bulletin_create"),
+    path("bulletins/<int:pk>.<str:fmt>", views.bulletin_download, name="bulletin_download"),
 ]

@@ -414,19 +414,20 @@ def grid(request: HttpRequest) -> HttpResponse:
             continue
         report = row["report"]
         values, errors = _grid_parse(request.POST, entry_id, report)
-        # The posted values win in the re-rendered grid, whatever happens next.
+        # The posted values win in the re-rendered grid, whatever happens next; a cell that
+        # could not be read is shown back as typed (the row is a display copy, never saved).
         for name, value in values.items():
             if name not in errors:
                 setattr(report, name, value)
+        for name in errors:
+            setattr(report, name, request.POST.get(f"r{entry_id}-{name}", ""))
         if errors:
             parse_errors[entry_id] = errors
             continue
         if not row["saved"] and values["invested_month"] is None and not _differs_from_prefill(values, row):
             continue  # untouched row: no empty draft
         if submit and values["invested_month"] is None:
-            skipped_blank += 1
-            if not row["saved"]:
-                continue
+            skipped_blank += 1  # saved as a draft below, not submitted
         raw_version = request.POST.get(f"r{entry_id}-version", "")
         rows.append(
             services.RowInput(
@@ -943,3 +944,140 @@ def workbook_commit(request: HttpRequest) -> HttpResponse:
         return redirect("dispatch:periods")
     unit = result.unit_ids[0] if len(result.unit_ids) == 1 else None
     return redirect(_month_url("dispatch:my_unit", target, unit))
+
+
+# ---------------------------------------------------------------- statistics and the bulletin
+# (issue 3, parts 7–8: statistics.py, bulletin.py, charts.py; templates statistics.html, bulletins.html)
+
+from xianfeng.dispatch import bulletin as bulletins  # noqa: E402
+from xianfeng.dispatch import statistics as dispatch_statistics  # noqa: E402
+from xianfeng.dispatch.models import Bulletin  # noqa: E402
+
+BULLETIN_ROLES = {Role.DISPATCHER, Role.LEADER}
+
+
+def _statistics_period(request: HttpRequest, periods: list[ReportingPeriod]) -> ReportingPeriod:
+    """``?period=YYYY-MM`` or ``?year=&month=``; nothing: the latest period whose month has ended."""
+    year = month = None
+    key = request.GET.get("period")
+    if key:
+        parsed = selectors.parse_period_key(key)
+        if parsed is None:
+            raise Http404(_("调度期应写作 YYYY-MM"))
+        year, month = parsed
+    elif request.GET.get("year") or request.GET.get("month"):
+        try:
+            year, month = int(request.GET.get("year", "")), int(request.GET.get("month", ""))
+        except ValueError as exc:
+            raise Http404(_("年度和月份应为数字")) from exc
+    return dispatch_statistics.statistics_period(user=request.user, year=year, month=month, periods=periods)
+
+
+@require_safe
+@dispatch_page
+def statistics_page(request: HttpRequest) -> HttpResponse:
+    """A period's statistics: the district (dispatcher, leaders) or the user's own unit."""
+    periods = dispatch_statistics.statistics_periods(user=request.user)
+    if not periods:
+        return _no_period(request)
+    period = _statistics_period(request, periods)
+    stats = dispatch_statistics.period_statistics(user=request.user, period=period)
+    latest = None
+    if request.user.role in BULLETIN_ROLES:
+        latest = Bulletin.objects.restrict(request.user, "view").filter(period=period).first()
+    return render(
+        request,
+        "dispatch/statistics.html",
+        {
+            "period": period,
+            "periods": periods,
+            "stats": stats,
+            "chart_data": dispatch_statistics.chart_data(stats),
+            "can_generate": request.user.role == Role.DISPATCHER,
+            "can_read_bulletins": request.user.role in BULLETIN_ROLES,
+            "latest_bulletin": latest,
+        },
+    )
+
+
+@require_safe
+@dispatch_page
+def bulletin_list(request: HttpRequest) -> HttpResponse:
+    """Bulletins issued (dispatcher, leaders), newest first; the dispatcher may make one."""
+    _require_roles(request, BULLETIN_ROLES, _("调度通报由区项目办生成，区领导可查阅下载"))
+    items = Bulletin.objects.restrict(request.user, "view").select_related("period", "generated_by")
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    periods = dispatch_statistics.statistics_periods(user=request.user)
+    default = dispatch_statistics.statistics_period(user=request.user, periods=periods) if periods else None
+    return render(
+        request,
+        "dispatch/bulletins.html",
+        {
+            "page": page,
+            "periods": periods,
+            "period": default,
+            "can_generate": request.user.role == Role.DISPATCHER,
+            "issuer": bulletins.default_issuer(bulletins.district_name()),
+            "today": clock.today(),
+        },
+    )
+
+
+@require_POST
+@dispatch_page
+def bulletin_create(request: HttpRequest) -> HttpResponse:
+    """One click: the Word and Excel bulletin of a period, kept, then offered for download."""
+    _require_roles(request, {Role.DISPATCHER}, _("只有调度专员可以生成调度通报"))
+    parsed = selectors.parse_period_key(request.POST.get("period"))
+    if parsed is None:
+        raise Http404(_("调度期应写作 YYYY-MM"))
+    period = dispatch_statistics.statistics_period(user=request.user, year=parsed[0], month=parsed[1])
+    number: int | None = None
+    raw_number = (request.POST.get("number") or "").strip()
+    try:
+        number = int(raw_number) if raw_number else None
+    except ValueError:
+        messages.error(request, _("期号应为数字，收到“%(v)s”") % {"v": raw_number[:20]})
+        return redirect("dispatch:bulletins")
+    issued_on = None
+    raw_day = (request.POST.get("issued_on") or "").strip()
+    if raw_day:
+        try:
+            issued_on = parse_day(raw_day)
+        except (ValueError, ValidationError):
+            messages.error(request, _("印发日期应写作 YYYY-MM-DD，收到“%(v)s”") % {"v": raw_day[:20]})
+            return redirect("dispatch:bulletins")
+    try:
+        item = bulletins.bulletin_generate(
+            actor=request.user,
+            period=period,
+            number=number,
+            issuer=request.POST.get("issuer", ""),
+            issued_on=issued_on,
+        )
+    except ValidationError as exc:
+        for line in messages_of(exc):
+            messages.error(request, line)
+        return redirect("dispatch:bulletins")
+    messages.success(request, _("已生成《%(title)s》，可下载 Word 和 Excel 文件") % {"title": item.title})
+    return redirect(f"{reverse('dispatch:bulletins')}#bulletin-{item.pk}")
+
+
+@require_safe
+@dispatch_page
+def bulletin_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    _require_roles(request, BULLETIN_ROLES, _("调度通报由区项目办生成，区领导可查阅下载"))
+    item = Bulletin.objects.restrict(request.user, "view").filter(pk=pk).first()
+    if item is None or fmt not in ("docx", "xlsx"):
+        raise Http404(_("未找到该调度通报"))
+    stored = item.docx if fmt == "docx" else item.xlsx
+    try:
+        handle = stored.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404(_("通报文件已不存在")) from exc
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=bulletins.bulletin_filename(item, fmt),
+        content_type=bulletins.DOCX_TYPE if fmt == "docx" else bulletins.XLSX_TYPE,
+    )

@@ -17,6 +17,7 @@ files, and nothing is written; each error names the file, sheet, row, column and
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import io
@@ -78,6 +79,9 @@ COLUMNS = [
     Column("serial", "序号", width=6),
     Column("name", "项目名称", width=30, required=True),
     Column("code", "项目代码", width=26, required=True),
+    Column("owner", "建设单位", width=20),
+    Column("location", "建设地点", width=16),
+    Column("content", "建设内容及规模", width=34),
     Column("kind", "建设性质", width=9),
     Column("level", "级别", width=8),
     Column("total", "总投资（万元）", width=13),
@@ -132,7 +136,11 @@ COLUMNS = [
         help="开工以来累计完成投资超过总投资1.5倍、或形象进度比上月低时必填。",
     ),
     Column("contact", "联系人及电话", editable=True, width=18),
+    Column("rate", "年度投资完成率", width=10),
+    Column("planned_start", "计划开工时间", width=12),
+    Column("planned_completion", "计划竣工时间", width=12),
     Column("unit", "责任单位", width=14),
+    Column("leader", "包联领导", width=10),
     Column("status", "本月状态", width=10),
 ]
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
@@ -192,6 +200,7 @@ HEADER_ALIASES: dict[str, str] = {_header_key(c.header): c.key for c in COLUMNS 
 }
 
 
+@functools.lru_cache(maxsize=512)
 def _column_of(header: Any) -> str | None:
     key = _header_key(header)
     if not key:
@@ -375,6 +384,9 @@ def _fill_sheet(
             "serial": entry.serial,
             "name": project.name,
             "code": code,
+            "owner": project.owner,
+            "location": project.location_text,
+            "content": project.content,
             "kind": str(Kind(entry.kind).label),
             "level": str(Level(entry.level).label),
             "total": project.total_investment,
@@ -393,7 +405,11 @@ def _fill_sheet(
             else "",
             "explanation": report.explanation,
             "contact": report.contact,
+            "rate": f'=IF({letters["planned"]}{r}>0,{letters["ytd"]}{r}/{letters["planned"]}{r},"")',
+            "planned_start": project.planned_start,
+            "planned_completion": project.planned_completion,
             "unit": str(unit),
+            "leader": project.leader.name if project.leader_id and project.leader else "",
             "status": STATUS_LABELS[row.state],
         }
         editable = report.is_editable and period.is_open
@@ -405,9 +421,11 @@ def _fill_sheet(
             cell.border = BORDER
             if column.key in {"total", "planned", "earlier", "invested_month", "ytd"}:
                 cell.number_format = MONEY_FORMAT
-            elif column.key == "start_date":
+            elif column.key in {"start_date", "planned_start", "planned_completion"}:
                 cell.number_format = DATE_FORMAT
-            if column.key in {"progress_text", "problems_text", "explanation", "name"}:
+            elif column.key == "rate":
+                cell.number_format = "0.0%"
+            if column.key in {"progress_text", "problems_text", "explanation", "name", "content"}:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             if column.editable and editable:
                 cell.protection = UNLOCKED
@@ -696,7 +714,7 @@ def read_file(name: str, data: bytes) -> _File:
                     None,
                     "",
                     "",
-                    "没有找到调度表：表头应含“项目代码”和“本月完成投资”，请使用下载的模板",
+                    "没有找到调度表：表头应含“项目代码”“本月完成投资”等列，请使用下载的模板",
                 )
             ]
         )
@@ -759,7 +777,8 @@ def _read_meta(name: str, book: Any) -> tuple[dict[str, Any], dict[str, tuple[in
 def _locate_header(file: str, sheet: str, cells: list[list[Any]], issues: list[Issue]) -> _Sheet | None:
     for index, row in enumerate(cells[:HEADER_SCAN_ROWS]):
         keys = [_column_of(value) for value in row]
-        if "code" not in keys or "invested_month" not in keys:
+        # The header row: the project code and enough of the familiar headers to be sure.
+        if "code" not in keys or sum(key is not None for key in keys) < 5:
             continue
         # "1–10月累计" and "1–11月累计": the smaller month is the earlier months' column.
         cumulative = [c for c, key in enumerate(keys) if key == "ytd"]
@@ -825,34 +844,6 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-# What the checks and the writes read of an entry, its project and unit (see _rows_of).
-ENTRY_COLUMNS = [
-    "id",
-    "year",
-    "serial",
-    "kind",
-    "level",
-    "planned_investment",
-    "invested_before",
-    "invested_ytd",
-    "invested_as_of",
-    "version",
-    "project__id",
-    "project__name",
-    "project__national_code",
-    "project__internal_code",
-    "project__lead_unit_id",
-    "project__stage",
-    "project__actual_start",
-    "project__actual_completion",
-    "project__total_investment",
-    "project__archived_at",
-    "project__contact_name",
-    "project__contact_phone",
-    "project__lead_unit__id",
-    "project__lead_unit__name",
-    "project__lead_unit__short_name",
-]
 PROBLEM_TYPE_BY_LABEL = {str(t.label): t.value for t in ProblemType}
 
 
@@ -909,8 +900,9 @@ def workbook_import(
         target = group[0]
         plan = _rows_of(actor, target, group[1], allowed, result)
         plans.append((target, *plan))
-    if result.errors:
-        return result
+    # Cells that could not be read: the readable rows are still checked (nothing is written),
+    # so one upload shows every problem of the file.
+    check_only = dry_run or bool(result.errors)
     try:
         with transaction.atomic():
             for target, rows, where in plans:
@@ -920,13 +912,14 @@ def workbook_import(
                     rows=rows,
                     submit=submit,
                     source=ReportAction.IMPORT,
+                    dry_run=check_only,
                     request_id=request_id,
                     note=f"Excel 导入：{'、'.join(result.files)}"[:500],
                 )
                 _collect(saved, where, result, preview_limit)
                 if not saved.ok:
                     raise services._Rollback
-            if dry_run:
+            if check_only:
                 raise services._Rollback
             result.applied = True
     except services._Rollback:
@@ -989,10 +982,8 @@ def _rows_of(
     units = sorted({unit for file in files for unit in file.meta.get("unit_ids", [])})
     # The files' units' entries of the year, read by unit (an IN list of thousands of ids costs
     # more than the rows), with only the columns the checks read.
-    for entry in (
+    for entry in selectors.entry_refs(
         ProgrammeEntry.objects.filter(year=period.year, project__lead_unit_id__in=units)
-        .select_related("project", "project__lead_unit")
-        .only(*ENTRY_COLUMNS)
     ):
         if entry.pk in ids:
             entries[entry.pk] = entry

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
 # Values of these field types go to the driver as they are (their get_db_prep_save returns the
 # value unchanged on SQLite and PostgreSQL; the drivers adapt Decimal and date themselves).
@@ -55,6 +55,8 @@ def insert_rows(
         return []
     json_cache = {} if json_cache is None else json_cache
     connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "postgresql":
+        return _copy_rows(model, columns, rows, returning=returning, json_cache=json_cache)
     meta = model._meta
     given = [meta.get_field(name) for name in columns]
     given_names = {f.attname for f in given}
@@ -107,6 +109,74 @@ def insert_rows(
     return ids
 
 
+def _prepared_rows(
+    fields: Sequence[models.Field], rows: Sequence[Sequence[Any]], json_cache: dict[int, tuple[Any, Any]]
+) -> list[list[Any]]:
+    """Each row's values as the driver takes them (datetimes and JSON adapted once each)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    prepared = [
+        (i, f, isinstance(f, models.JSONField), f.null) for i, f in enumerate(fields) if not _is_plain(f)
+    ]
+    cache: dict[tuple[int, Any], Any] = {}
+    result = []
+    for row in rows:
+        values = list(row)
+        for index, field, is_json, nullable in prepared:
+            value = values[index]
+            if value is None and nullable:
+                continue
+            if is_json:
+                hit = json_cache.get(id(value))
+                if hit is None or hit[0] is not value:
+                    hit = json_cache[id(value)] = (value, field.get_db_prep_save(value, connection))
+                values[index] = hit[1]
+            elif isinstance(value, dt.datetime):
+                key = (index, value)
+                if key not in cache:
+                    cache[key] = field.get_db_prep_save(value, connection)
+                values[index] = cache[key]
+            else:
+                values[index] = field.get_db_prep_save(value, connection)
+        result.append(values)
+    return result
+
+
+def _copy_rows(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: bool,
+    json_cache: dict[int, tuple[Any, Any]],
+) -> list[int]:
+    """PostgreSQL: COPY … FROM STDIN, the fastest way in. Django's cursors bind parameters on the
+    client, so a multi-row INSERT of thousands of values is parsed and quoted in Python; COPY
+    streams the rows instead. New ids are drawn from the table's sequence beforehand."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    meta = model._meta
+    quote = connection.ops.quote_name
+    given = [meta.get_field(name) for name in columns]
+    given_names = {f.attname for f in given}
+    constant_fields = [f for f in meta.concrete_fields if not f.primary_key and f.attname not in given_names]
+    constants = [f.get_db_prep_save(f.get_default(), connection) for f in constant_fields]
+    values = _prepared_rows(given, rows, json_cache)
+    fields = given + constant_fields
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        if returning:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(rows)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            fields = [meta.pk, *fields]
+        names = ", ".join(quote(f.column) for f in fields)
+        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({names}) FROM STDIN") as copy:
+            for index, row in enumerate(values):
+                copy.write_row([ids[index], *row, *constants] if returning else [*row, *constants])
+    return ids
+
+
 def update_rows(
     model: type[models.Model], rows: Sequence[tuple[int, Mapping[str, Any]]], fields: Sequence[str]
 ) -> None:
@@ -116,6 +186,9 @@ def update_rows(
     connection = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
     model_fields = [meta.get_field(name) for name in fields]
+    if connection.vendor == "postgresql":
+        _update_via_copy(model, model_fields, rows)
+        return
     quote = connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
         quote(meta.db_table),
@@ -144,3 +217,28 @@ def update_rows(
     with connection.cursor() as cursor:
         for start in range(0, len(params), 2000):
             cursor.executemany(sql, params[start : start + 2000])
+
+
+def _update_via_copy(
+    model: type[models.Model], fields: list[models.Field], rows: Sequence[tuple[int, Any]]
+) -> None:
+    """PostgreSQL: COPY the new values into a temporary table, then one UPDATE … FROM it."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    meta = model._meta
+    quote = connection.ops.quote_name
+    values = _prepared_rows(fields, [[row[f.attname] for f in fields] for _pk, row in rows], {})
+    temp = quote(f"tmp_update_{meta.db_table}")
+    columns = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
+    assignments = ", ".join(f"{quote(f.column)} = t.{quote(f.column)}" for f in fields)
+    pk = quote(meta.pk.column)
+    # In a transaction of its own if there is none: the table lives until the commit.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {temp} ({pk} bigint PRIMARY KEY, {columns}) ON COMMIT DROP")
+        names = ", ".join([pk, *(quote(f.column) for f in fields)])
+        with cursor.cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
+            for (row_pk, _row), row_values in zip(rows, values, strict=True):
+                copy.write_row([row_pk, *row_values])
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} AS m SET {assignments} FROM {temp} AS t WHERE m.{pk} = t.{pk}"
+        )
+        cursor.execute(f"DROP TABLE {temp}")

@@ -40,6 +40,8 @@ def plain(amount: Any) -> str:
     """An amount for an input box: no separators, no trailing zeros."""
     if amount is None or amount == "":
         return ""
+    if isinstance(amount, str):
+        return amount  # what was typed, shown back as it was when it could not be read
     text = f"{Decimal(amount):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 

@@ -85,6 +85,21 @@ def make_report(
     )
 
 
+def sync_entries(entries: list[ProgrammeEntry]) -> None:
+    """What the dispatch services keep: each entry's invested_ytd / invested_as_of = its latest
+    handed-in report's year-to-date and month end (0 and none when nothing is handed in)."""
+    for entry in entries:
+        latest = (
+            MonthlyReport.objects.filter(entry=entry, status__in=["submitted", "unit_approved", "accepted"])
+            .select_related("period")
+            .order_by("-period__month")
+            .first()
+        )
+        entry.invested_ytd = latest.invested_ytd if latest else Decimal(0)
+        entry.invested_as_of = latest.period.end_date if latest else None
+        entry.save(update_fields=["invested_ytd", "invested_as_of"])
+
+
 def build_world(unit_a: Any, unit_b: Any) -> World:
     district = RegionFactory(code="370212", name="崂山区", level=RegionLevel.DISTRICT)
     s1 = RegionFactory(code="370212001", name="中韩街道", parent=district, order=1)
@@ -165,6 +180,7 @@ def build_world(unit_a: Any, unit_b: Any) -> World:
     make_report(e["P5"], nov, "0", "0", "submitted")
     make_report(e["P7"], nov, "900", "900", "accepted")  # archived: never counted
     make_report(e["P8"], nov, "800", "800", "accepted")  # cancelled: never counted
+    sync_entries(list(entries.values()))
     return World(
         periods=periods,
         entries=entries,

@@ -141,6 +141,7 @@ def test_november_behind_and_late_starts(world: World, dispatcher: Any) -> None:
     ]
     assert stats.behind_count == 5
     assert stats.behind[2].invested_ytd == D("250")  # November's draft (300) does not count
+    assert str(stats.behind[0].completion_rate) == "0.0"  # one place even at zero
     assert stats.behind[2].unit == "甲单位"
     assert [(r.name, r.planned_start_month, r.months_late) for r in stats.late_starts] == [
         ("项目P3", 10, 1),
