@@ -1070,7 +1070,11 @@ def programme_counts() -> dict[str, dict[str, int]]:
 # Later layers of the demo, each loaded by its own app after the programme exists, in this order.
 # Each is idempotent (does nothing when its data is already there) and takes the password hash
 # for any extra accounts it needs.
-EXTRAS: tuple[str, ...] = ("xianfeng.coordination.demo.load_demo_problems",)
+EXTRAS: tuple[str, ...] = (
+    "xianfeng.coordination.demo.load_demo_problems",
+    "xianfeng.dispatch.demo.load_demo_dispatch",
+    "xianfeng.attraction.demo.load_demo_attraction",
+)
 
 
 def load_demo(*, extras: tuple[str, ...] = EXTRAS) -> DemoResult:
