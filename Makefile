@@ -56,7 +56,7 @@ test-postgres: install-test
 test: lint test-sqlite test-postgres
 
 bench: install-test
-	$(PY) bench/run.py
+	@for script in bench/bench_*.py; do echo "== $$script =="; $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) var
