@@ -154,7 +154,15 @@ def main() -> int:
             figures = [f"{result[k]:.1f}" for k in ["median", "p95", "db", "cpu"]]
             figures.append("/".join(str(q) for q in result["queries"]))
             verdict = "ok" if result["median"] <= TARGET_MS else "OVER"
-            print(_row(kind, label, figures, verdict if vendor == "postgresql" else f"({verdict})"))
+            # The target is the page's on PostgreSQL; the rest is printed for reference.
+            print(
+                _row(
+                    kind,
+                    label,
+                    figures,
+                    verdict if vendor == "postgresql" and kind == "page" else f"({verdict})",
+                )
+            )
         print(
             f"\ntarget: the statistics page at 20,000 projects × 11 periods on PostgreSQL, median server "
             f"time ≤ {TARGET_MS:.0f} ms (django.test.Client; on SQLite printed for reference)"

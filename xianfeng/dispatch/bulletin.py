@@ -65,6 +65,7 @@ FORMATTERS = {
     "int": fmt_int,
     "money": fmt_wan,
     "yi": fmt_yi,
+    "decimal": lambda v: "—" if v is None else str(v),
     "percent": fmt_percent,
     "points": fmt_points,
 }
@@ -73,7 +74,7 @@ FORMATTERS = {
 @dataclass
 class Column:
     label: str
-    kind: str = "text"  # text, int, money (万元), yi (万元 shown in 亿元), percent, points
+    kind: str = "text"  # text, int, money (万元), yi (万元 shown in 亿元), decimal, percent, points
     width_cm: float = 2.0
 
 
@@ -449,7 +450,7 @@ def bulletin_tables(stats: PeriodStatistics, problems: ProblemsBulletin | None) 
                     Column("本年销号", "int", 1.7),
                     Column("尚未销号", "int", 1.7),
                     Column("超期未办结", "int", 1.8),
-                    Column("办结用时中位数（天）", "text", 2.6),
+                    Column("办结用时中位数（天）", "decimal", 2.6),
                 ],
                 [
                     [
@@ -458,7 +459,7 @@ def bulletin_tables(stats: PeriodStatistics, problems: ProblemsBulletin | None) 
                         t.closed,
                         t.open,
                         t.overdue,
-                        "—" if t.median_days is None else str(t.median_days),
+                        t.median_days,
                     ]
                     for t in problems.by_type
                 ]
@@ -469,7 +470,7 @@ def bulletin_tables(stats: PeriodStatistics, problems: ProblemsBulletin | None) 
                         problems.closed_ytd,
                         problems.open,
                         problems.overdue,
-                        "—" if problems.median_days is None else str(problems.median_days),
+                        problems.median_days,
                     ]
                 ],
                 note=(
@@ -491,10 +492,10 @@ def bulletin_tables(stats: PeriodStatistics, problems: ProblemsBulletin | None) 
                     "超期问题",
                     [
                         Column("序号", "int", 1.0),
-                        Column("项目", "text", 3.6),
-                        Column("问题", "text", 4.4),
-                        Column("责任单位", "text", 2.8),
-                        Column("办理期限", "text", 2.0),
+                        Column("项目", "text", 3.8),
+                        Column("问题", "text", 4.0),
+                        Column("责任单位", "text", 2.6),
+                        Column("办理期限", "text", 2.4),
                         Column("超期（工作日）", "int", 1.8),
                     ],
                     [
@@ -800,7 +801,7 @@ def build_xlsx(content: BulletinContent) -> bytes:
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap = Alignment(wrap_text=True, vertical="top")
 
-    summary.column_dimensions["A"].width = 110
+    summary.column_dimensions["A"].width = 64  # fits a portrait A4 page
     summary["A1"] = f"{content.title}{content.issue}"
     summary["A1"].font = title_font
     summary["A2"] = f"{content.issuer}　{content.issued_on:%Y-%m-%d}"
@@ -810,7 +811,7 @@ def build_xlsx(content: BulletinContent) -> bytes:
         cell = summary.cell(row=row, column=1, value=text)
         cell.font = Font(name="宋体", size=11)
         cell.alignment = wrap
-        summary.row_dimensions[row].height = 15 * (len(text) // 55 + 1)
+        summary.row_dimensions[row].height = 16 * (len(text) // 28 + 1)  # ~30 characters a line
         row += 1
     row += 1
     for name in ("category", "new_starts", "unit"):
@@ -825,6 +826,7 @@ def build_xlsx(content: BulletinContent) -> bytes:
         "int": "0",
         "money": "#,##0.00",
         "yi": "#,##0.00",
+        "decimal": "0.0",
         "percent": "0.0%",
         "points": "+0.0;-0.0;0.0",
     }

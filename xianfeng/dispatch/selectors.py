@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,7 +20,6 @@ from django.http import Http404
 
 from xianfeng.dispatch.choices import HANDED_IN_STATUSES, ReportStatus
 from xianfeng.dispatch.models import MonthlyReport, Reminder, ReportEvent, ReportingPeriod, ReportPhoto
-from xianfeng.lib import clock
 from xianfeng.org.choices import UNIT_ROLES, Role
 from xianfeng.org.models import Department, User
 from xianfeng.projects.choices import Stage
@@ -550,14 +549,20 @@ def period_reminders(*, user: User, period: ReportingPeriod) -> QuerySet[Reminde
     return Reminder.objects.restrict(user, "view").filter(period=period).select_related("unit")
 
 
-def unit_late_days(*, period: ReportingPeriod, today: dt.date | None = None) -> int:
-    """Calendar days past the deadline (0 when not yet due)."""
-    day = today or clock.today()
-    return max((day - period.deadline).days, 0)
+def earlier_sums(*, entry_ids: Sequence[int], period: ReportingPeriod) -> dict[int, Decimal]:
+    """entry id → its investment reported in the year's months before ``period``."""
+    from django.db.models import Sum
 
-
-def group_by_unit(reports: Iterable[MonthlyReport]) -> dict[Department, list[MonthlyReport]]:
-    grouped: dict[Department, list[MonthlyReport]] = defaultdict(list)
-    for report in reports:
-        grouped[report.project.lead_unit].append(report)
-    return grouped
+    result: dict[int, Decimal] = {}
+    for chunk in _chunks(list(entry_ids)):
+        rows = (
+            MonthlyReport.objects.filter(
+                entry_id__in=chunk, period__year=period.year, period__month__lt=period.month
+            )
+            .values("entry_id")
+            .annotate(total=Sum("invested_month"))
+            .values_list("entry_id", "total")
+            .order_by()
+        )
+        result.update({entry_id: total or Decimal(0) for entry_id, total in rows})
+    return result

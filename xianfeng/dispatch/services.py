@@ -38,7 +38,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -332,11 +332,11 @@ class SaveResult:
         return sum(1 for o in self.outcomes if o.warnings)
 
 
-class _Rollback(Exception):
-    pass
+class Rollback(Exception):
+    """Raised inside a transaction to undo it: the checks found errors, or it was a dry run."""
 
 
-def _field_label(name: str) -> str:
+def field_label(name: str) -> str:
     try:
         return str(MonthlyReport._meta.get_field(name).verbose_name)
     except Exception:
@@ -356,7 +356,7 @@ def _clean_values(values: dict[str, Any], outcome: RowOutcome) -> dict[str, Any]
             text = " ".join(str(value or "").split()) if name == "contact" else str(value or "").strip()
             if len(text) > TEXT_LIMITS[name]:
                 outcome.error(
-                    name, f"{_field_label(name)}不能超过 {TEXT_LIMITS[name]} 个字（现为 {len(text)} 个）"
+                    name, f"{field_label(name)}不能超过 {TEXT_LIMITS[name]} 个字（现为 {len(text)} 个）"
                 )
             cleaned[name] = text
         elif name in {"stage_reached", "problem_type"}:
@@ -697,14 +697,14 @@ def reports_save(
                 result.general_errors.append(
                     f"{current.label}的调度期已关闭，不能再填报或修改；如需补报请联系项目办"
                 )
-                raise _Rollback
+                raise Rollback
             result.period = current
             _plan(actor=actor, period=current, rows=rows, submit=submit, result=result)
             if not result.ok or dry_run:
-                raise _Rollback
+                raise Rollback
             _apply(actor=actor, period=current, result=result, submit=submit, source=source, note=note)
             result.applied = True
-    except _Rollback:
+    except Rollback:
         result.applied = False
     return result
 
@@ -1133,7 +1133,7 @@ def _after_hand_in(
             except (ValidationError, PermissionDenied) as exc:
                 messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
                 outcome.error("stage_reached", "；".join(messages))
-                raise _Rollback from exc
+                raise Rollback from exc
             result.transitions += 1
             _event(
                 report,
@@ -1187,7 +1187,7 @@ def _raise_problems(
         except (ValidationError, PermissionDenied) as exc:
             messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
             outcome.error("problems_text", "；".join(messages))
-            raise _Rollback from exc
+            raise Rollback from exc
         _event(report, actor=actor, action=ReportAction.PROBLEM, note=f"提出协调问题：{title}")
         count += 1
     return count
@@ -1759,7 +1759,7 @@ def reminder_points(raw: Sequence[str] | None = None) -> list[ReminderPoint]:
     return points
 
 
-def _point_today(period: ReportingPeriod, today: dt.date, points: list[ReminderPoint]) -> str | None:
+def point_today(period: ReportingPeriod, today: dt.date, points: list[ReminderPoint]) -> str | None:
     """The reminder point that falls on ``today`` for ``period``, as a key; None if none does."""
     if not is_working_day(today):
         return None
@@ -1803,7 +1803,7 @@ def reminders_send(*, today: dt.date | None = None) -> list[Reminder]:
     points = reminder_points()
     sent: list[Reminder] = []
     for period in ReportingPeriod.objects.filter(status=PeriodStatus.OPEN).order_by("year", "month"):
-        point = _point_today(period, day, points)
+        point = point_today(period, day, points)
         if point is None:
             continue
         missing = missing_by_unit(period)
@@ -1891,26 +1891,3 @@ def _remind(
         dedupe_key=key,
     )
     return reminder
-
-
-# ---------------------------------------------------------------- queries the services share
-
-
-def entries_for_unit(
-    *, actor: User, period: ReportingPeriod, unit_id: int | None = None
-) -> list[ProgrammeEntry]:
-    """The programme entries a unit reports on for ``period`` (the actor's view of them)."""
-    qs = (
-        ProgrammeEntry.objects.restrict(actor, "view")
-        .filter(year=period.year, project__archived_at__isnull=True)
-        .exclude(project__stage=Stage.CANCELLED)
-        .select_related("project", "project__lead_unit")
-        .order_by("serial", "id")
-    )
-    if unit_id is not None:
-        qs = qs.filter(project__lead_unit_id=unit_id)
-    return list(qs)
-
-
-def report_unit_filter(unit_id: int) -> Q:
-    return Q(project__lead_unit_id=unit_id)

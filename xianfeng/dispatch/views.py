@@ -303,7 +303,7 @@ def submit_drafts(request: HttpRequest) -> HttpResponse:
             messages.error(request, line)
         for outcome in result.errors[:20]:
             for name, lines in outcome.errors.items():
-                label = "" if name == "__all__" else f"{services._field_label(name)}："
+                label = "" if name == "__all__" else f"{services.field_label(name)}："
                 messages.error(request, f"{outcome.entry.project.name}：{label}{lines[0]}")
         messages.error(request, _("有报告未通过检查，全部未提交；请修改后再提交"))
     return redirect(_month_url("dispatch:my_unit", period, unit_id))
@@ -342,7 +342,7 @@ def _grid_parse(
 
 def _grid_context(request: HttpRequest, period: ReportingPeriod, unit_id: int | None) -> dict[str, Any]:
     month = selectors.unit_month(user=request.user, period=period, unit_id=unit_id)
-    sums = _earlier_sums(month)
+    sums = selectors.earlier_sums(entry_ids=[row.entry.pk for row in month.rows], period=period)
     rows = []
     for row in month.rows:
         report = row.report or selectors.new_report(row.entry, period, row.previous)
@@ -368,25 +368,6 @@ def _grid_context(request: HttpRequest, period: ReportingPeriod, unit_id: int | 
         "stage_choices": StageReached.choices,
         "can_fill": request.user.role in FILLER_ROLES and period.is_open,
     }
-
-
-def _earlier_sums(month: selectors.UnitMonth) -> dict[int, Decimal]:
-    from django.db.models import Sum
-
-    ids = [row.entry.pk for row in month.rows]
-    result: dict[int, Decimal] = {}
-    for chunk in selectors._chunks(ids):
-        rows = (
-            MonthlyReport.objects.filter(
-                entry_id__in=chunk, period__year=month.period.year, period__month__lt=month.period.month
-            )
-            .values("entry_id")
-            .annotate(total=Sum("invested_month"))
-            .values_list("entry_id", "total")
-            .order_by()
-        )
-        result.update({entry_id: total or Decimal(0) for entry_id, total in rows})
-    return result
 
 
 @dispatch_page
@@ -464,8 +445,8 @@ def grid(request: HttpRequest) -> HttpResponse:
                     general += result.general_errors
                     if not result.applied:
                         applied = False
-                        raise services._Rollback
-        except services._Rollback:
+                        raise services.Rollback
+        except services.Rollback:
             pass
     for outcome in outcomes:
         row = by_entry.get(outcome.entry.pk)
@@ -688,7 +669,7 @@ def _label_line(line: str) -> str:
     if "：" in line:
         name, rest = line.split("：", 1)
         if name in services.REPORT_FIELDS:
-            return f"{services._field_label(name)}：{rest}"
+            return f"{services.field_label(name)}：{rest}"
     return line
 
 

@@ -47,7 +47,7 @@ from xianfeng.coordination.choices import ProblemType
 from xianfeng.dispatch import selectors, services
 from xianfeng.dispatch.choices import ReportAction, ReportStatus, StageReached
 from xianfeng.dispatch.forms import parse_amount, parse_day, parse_started, parse_whole
-from xianfeng.dispatch.models import MonthlyReport, ReportingPeriod
+from xianfeng.dispatch.models import ReportingPeriod
 from xianfeng.lib import clock
 from xianfeng.org.choices import UNIT_ROLES, Role
 from xianfeng.org.models import Department, User
@@ -369,7 +369,7 @@ def _fill_sheet(
     sheet.row_dimensions[HEADER_ROW].height = 42
     letters = {c.key: get_column_letter(i) for i, c in enumerate(COLUMNS, start=1)}
     month_cell, earlier_cell = letters["invested_month"], letters["earlier"]
-    sums = _earlier_sums([row.entry.pk for row in month.rows], period)
+    sums = selectors.earlier_sums(entry_ids=[row.entry.pk for row in month.rows], period=period)
     meta: list[tuple[str, int, int]] = []
     r = FIRST_ROW
     for row in month.rows:
@@ -515,25 +515,6 @@ def _validations(sheet: Any, letters: dict[str, str], first: int, last: int) -> 
         "问题类型",
         "请从下拉列表中选择",
     )
-
-
-def _earlier_sums(entry_ids: list[int], period: ReportingPeriod) -> dict[int, Decimal]:
-    from django.db.models import Sum
-
-    result: dict[int, Decimal] = {}
-    for start in range(0, len(entry_ids), 5000):
-        chunk = entry_ids[start : start + 5000]
-        rows = (
-            MonthlyReport.objects.filter(
-                entry_id__in=chunk, period__year=period.year, period__month__lt=period.month
-            )
-            .values("entry_id")
-            .annotate(total=Sum("invested_month"))
-            .values_list("entry_id", "total")
-            .order_by()
-        )
-        result.update({entry_id: total or Decimal(0) for entry_id, total in rows})
-    return result
 
 
 def _help_sheet(sheet: Any, period: ReportingPeriod) -> None:
@@ -918,11 +899,11 @@ def workbook_import(
                 )
                 _collect(saved, where, result, preview_limit)
                 if not saved.ok:
-                    raise services._Rollback
+                    raise services.Rollback
             if check_only:
-                raise services._Rollback
+                raise services.Rollback
             result.applied = True
-    except services._Rollback:
+    except services.Rollback:
         result.applied = False
     result.errors.sort(key=lambda i: (i.file, i.sheet, i.row or 0, i.column.rjust(3)))
     return result

@@ -271,7 +271,7 @@ def test_xlsx_cells_equal_the_statistics(world: World, dispatcher: Any, problem:
     rows = sheet_rows(book["报送情况"], "序号")
     assert rows == [(None, "全区合计", 6, 4, 0, 2, 0.667, 0.667)]
     rows = sheet_rows(book["问题协调"], "问题类型")
-    assert rows[-1] == ("合计", 1, 0, 1, 1, "—")
+    assert rows[-1] == ("合计", 1, 0, 1, 1, None)
     # Percentages are real Excel percentages.
     assert book["分类别"]["F4"].number_format == "0.0%"
 

@@ -120,3 +120,16 @@ def test_loading_twice_changes_nothing(demo) -> None:
     with clock.frozen(dt.date(2024, 12, 6)):
         assert load_demo_dispatch(year=2024) == 0
     assert MonthlyReport.objects.count() == count
+
+
+def test_after_the_coordination_demo_its_report_problems_are_tied_to_reports(db) -> None:  # type: ignore[no-untyped-def]
+    load_demo(extras=("xianfeng.coordination.demo.load_demo_problems",))
+    from_reports = Problem.objects.filter(source="report")
+    assert from_reports.exists()
+    with clock.frozen(dt.date(2024, 12, 6)):
+        load_demo_dispatch(year=2024)
+    linked = from_reports.filter(source_type="dispatch.monthlyreport", source_id__isnull=False)
+    assert linked.count() >= from_reports.count() * 0.8  # problems of months the demo reports
+    for problem in linked:
+        report = MonthlyReport.objects.get(pk=problem.source_id)
+        assert report.period.key == problem.raised_from_period and report.problems_text == problem.description

@@ -72,15 +72,15 @@ def late_units(clerk_a, reviewer_a, clerk_b, unit_a, unit_b, entries_a, entry_b,
     ],
 )
 def test_the_default_points(november, day, point) -> None:
-    assert services._point_today(november, day, services.reminder_points()) == point
+    assert services.point_today(november, day, services.reminder_points()) == point
 
 
 def test_configured_points(settings, november) -> None:
     settings.XF_REPORT_REMINDERS = ["-1", "3"]
     points = services.reminder_points()
-    assert services._point_today(november, dt.date(2024, 12, 5), points) == "before1"
-    assert services._point_today(november, dt.date(2024, 12, 11), points) == "after3"
-    assert services._point_today(november, dt.date(2024, 12, 12), points) is None
+    assert services.point_today(november, dt.date(2024, 12, 5), points) == "before1"
+    assert services.point_today(november, dt.date(2024, 12, 11), points) == "after3"
+    assert services.point_today(november, dt.date(2024, 12, 12), points) is None
 
 
 def test_late_units_are_reminded_by_app_mail_and_robot_once(
