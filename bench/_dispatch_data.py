@@ -90,15 +90,28 @@ def drop_database(vendor: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def analyse() -> None:
+def analyse(settle_seconds: int = 180) -> None:
+    """Fresh planner statistics after the bulk load, as autovacuum would have gathered; then, on
+    PostgreSQL, wait (up to ``settle_seconds``) for the autovacuum the bulk load set off, so it
+    does not run during the first timed requests."""
+    import time
+
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        if connection.vendor != "postgresql":
+            return
+        time.sleep(2)  # let the launcher start its workers
+        deadline = time.monotonic() + settle_seconds
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' "
+                "AND datname = current_database()"
+            )
+            if not cursor.fetchone()[0]:
+                return
+            time.sleep(1)
 
 
 def populate(n_projects: int, *, seed: int = 20241206) -> dict[str, Any]:

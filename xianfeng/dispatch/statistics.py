@@ -417,6 +417,8 @@ def _find(
     entries: QuerySet[ProgrammeEntry],
     flags: dict[str, Q],
     *,
+    judged: Q,
+    month: int,
     behind_limit: int,
     late_start_limit: int,
 ) -> _Found:
@@ -427,7 +429,14 @@ def _find(
     lists are the first rows of that set in their order. Elsewhere (SQLite): the rows grouped by
     all five dimensions at once and folded here, and the two lists queried on their own."""
     if connection.vendor == "postgresql":
-        return _find_postgresql(entries, flags, behind_limit=behind_limit, late_start_limit=late_start_limit)
+        return _find_postgresql(
+            entries,
+            flags,
+            judged=judged,
+            month=month,
+            behind_limit=behind_limit,
+            late_start_limit=late_start_limit,
+        )
     groups = (
         entries.order_by()
         .values_list(*DIMENSIONS)
@@ -466,11 +475,18 @@ def _find_postgresql(
     entries: QuerySet[ProgrammeEntry],
     flags: dict[str, Q],
     *,
+    judged: Q,
+    month: int,
     behind_limit: int,
     late_start_limit: int,
 ) -> _Found:
+    # "behind" needs the year-to-date twice over; the rows carry whether a project is judged at
+    # all, and the comparison with the time progress is made on the materialised year-to-date.
+    conditions = {**flags, "behind": judged}
     one = {
-        f"flag_{name}": Case(When(flags[name], then=Value(1)), default=Value(0), output_field=IntegerField())
+        f"flag_{name}": Case(
+            When(conditions[name], then=Value(1)), default=Value(0), output_field=IntegerField()
+        )
         for name in FLAGS
     }
     rows = (
@@ -492,15 +508,19 @@ def _find_postgresql(
     measures = ["total", "planned", "ytd", *(f"f_{name}" for name in FLAGS)]
     columns = [*dims, *measures, "pk", "serial", "start_month"]
     nulls = ", ".join("NULL" for _ in measures[3:])
+    # Behind the time progress: ytd ÷ planned < month ÷ 12, i.e. 12·ytd < month·planned (exact).
+    behind = f"(f_behind = 1 AND planned > 0 AND planned * {int(month)} > ytd * 12)"
+    sums = [
+        f"SUM(CASE WHEN {behind} THEN 1 ELSE 0 END)" if m == "f_behind" else f"SUM({m})" for m in measures
+    ]
     sql = f"""
         WITH base ({", ".join(columns)}) AS MATERIALIZED ({inner})
-        SELECT 'sum', GROUPING({", ".join(dims)}), {", ".join(dims)}, COUNT(*),
-               {", ".join(f"SUM({m})" for m in measures)}
+        SELECT 'sum', GROUPING({", ".join(dims)}), {", ".join(dims)}, COUNT(*), {", ".join(sums)}
           FROM base GROUP BY GROUPING SETS ({", ".join(f"({d})" for d in dims)})
         UNION ALL
         SELECT 'behind', ROW_NUMBER() OVER (ORDER BY ytd::float8 / planned::float8, planned DESC, serial, pk),
                NULL, NULL, NULL, pk, NULL, NULL, NULL, NULL, ytd, {nulls}
-          FROM (SELECT pk, ytd, planned, serial FROM base WHERE f_behind = 1
+          FROM (SELECT pk, ytd, planned, serial FROM base WHERE {behind}
                  ORDER BY ytd::float8 / planned::float8, planned DESC, serial, pk LIMIT %s) AS behind
         UNION ALL
         SELECT 'late', ROW_NUMBER() OVER (ORDER BY start_month, planned DESC, serial, pk),
@@ -510,7 +530,7 @@ def _find_postgresql(
     """
     n_dims = len(DIMENSIONS)
     tables: list[dict[Any, list[Any]]] = [{} for _ in DIMENSIONS]
-    behind: list[tuple[int, int, Decimal]] = []
+    behind_rows: list[tuple[int, int, Decimal]] = []
     late: list[tuple[int, int]] = []
     with transaction.atomic(), connection.cursor() as cursor:
         # For this statement only: no JIT (the planner prices the rarely-run fallback subquery of
@@ -526,12 +546,12 @@ def _find_postgresql(
                 index = next(i for i in range(n_dims) if not mark >> (n_dims - 1 - i) & 1)
                 tables[index][row[2 + index]] = list(row[2 + n_dims :])
             elif what == "behind":
-                behind.append((mark, row[5], row[10]))
+                behind_rows.append((mark, row[5], row[10]))
             else:
                 late.append((mark, row[5]))
     return _Found(
         tables,
-        [(pk, ytd) for _, pk, ytd in sorted(behind)],
+        [(pk, ytd) for _, pk, ytd in sorted(behind_rows)],
         [pk for _, pk in sorted(late)],
     )
 
@@ -580,7 +600,14 @@ def period_statistics(
     }
 
     # 1. Everything by kind, level, category, unit and street, and the two lists, from the database.
-    found = _find(entries, flags, behind_limit=behind_limit, late_start_limit=late_start_limit)
+    found = _find(
+        entries,
+        flags,
+        judged=judged,
+        month=month,
+        behind_limit=behind_limit,
+        late_start_limit=late_start_limit,
+    )
     kind_sums, level_sums, category_sums, unit_sums, street_sums = found.tables
 
     def figures(key: Any, label: str, sums: list[Any] | None) -> Figures:
