@@ -223,7 +223,7 @@ def populate(n_projects: int, *, seed: int = 20241206) -> dict[str, Any]:
     reports = []
     late_units = set(rng.sample(range(len(units)), 4))
     unit_index = {u.pk: i for i, u in enumerate(units)}
-    final_ytd: dict[int, Decimal] = {}
+    final_ytd: dict[int, tuple[Decimal, dt.date]] = {}
     for (entry_id, project_id, unit_id, planned), plan in zip(entry_rows, plans, strict=True):
         pace = rng.choice([0.3, 0.6, 0.8, 0.9, 1.0, 1.0, 1.1, 1.2])
         start = plan["start"]
@@ -272,14 +272,16 @@ def populate(n_projects: int, *, seed: int = 20241206) -> dict[str, Any]:
                 )
             )
             if handed_in:
-                final_ytd[entry_id] = ytd
+                final_ytd[entry_id] = (ytd, period.end_date)
     # Written month by month, as units report (a month's reports lie together in the table).
     reports.sort(key=lambda r: r.period.month)
     with transaction.atomic():
         MonthlyReport.objects.bulk_create(reports, batch_size=5000)
     # The programme's own figure follows the latest handed-in report, as the dispatch services keep it.
-    as_of = dt.date(YEAR, MONTHS, 30)
-    updates = [ProgrammeEntry(pk=pk, invested_ytd=ytd, invested_as_of=as_of) for pk, ytd in final_ytd.items()]
+    updates = [
+        ProgrammeEntry(pk=pk, invested_ytd=ytd, invested_as_of=as_of)
+        for pk, (ytd, as_of) in final_ytd.items()
+    ]
     with transaction.atomic():
         ProgrammeEntry.objects.bulk_update(updates, ["invested_ytd", "invested_as_of"], batch_size=5000)
     return {
