@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "xianfeng.coordination",
     "xianfeng.dispatch",
     "xianfeng.attraction",
+    "xianfeng.targets",
+    "xianfeng.cockpit",
 ]
 
 MIDDLEWARE = [

@@ -15,5 +15,7 @@ urlpatterns = [
     path("coordination/", include("xianfeng.coordination.urls")),
     path("dispatch/", include("xianfeng.dispatch.urls")),
     path("attraction/", include("xianfeng.attraction.urls")),
+    path("targets/", include("xianfeng.targets.urls")),
+    path("cockpit/", include("xianfeng.cockpit.urls")),
     path("api/", api.urls),
 ]

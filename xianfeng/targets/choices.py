@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Source(models.TextChoices):
+    """Where a target's current value comes from."""
+
+    COMPUTED = "computed", _("系统计算")
+    MANUAL = "manual", _("按月填报")
+
+
+class Curve(models.TextChoices):
+    """How the expected progress grows from the start date to the deadline."""
+
+    LINEAR = "linear", _("线性")
+    S_CURVE = "s_curve", _("S形曲线")
+    FRONT = "front", _("前快后慢")
+    BACK = "back", _("前慢后快")
+    CUSTOM = "custom", _("自定义节点")
+
+
+class TargetStatus(models.TextChoices):
+    ON_TRACK = "on_track", _("正常推进")
+    AT_RISK = "at_risk", _("存在风险")
+    MISSED = "missed", _("未完成")
+    MET = "met", _("已完成")
