@@ -1032,24 +1032,31 @@ def _write_projects(plans: list[ProjectPlan], refs: dict[str, dict[str, Any]], a
     ProgrammeEntry.objects.bulk_update(entries, ["created_at", "updated_at"], batch_size=500)
 
 
+def _login_row(user: User) -> dict[str, str]:
+    return {
+        "role": str(user.get_role_display()),
+        "username": user.username,
+        "password": DEMO_PASSWORD,
+        "unit": user.department.name if user.department else "",
+        "name": user.get_full_name(),
+    }
+
+
 def _logins() -> list[dict[str, str]]:
-    users = {
+    """The demo's accounts: the core ones in their set order, then those the later layers added
+    (investment officers, unit liaisons), which share the password (they take its hash)."""
+    core = {
         u.username: u for u in User.objects.filter(username__in=DEMO_USERNAMES).select_related("department")
     }
-    rows = []
-    for username, _role, _name, _unit, _leader in data.DEMO_USERS:
-        user = users.get(username)
-        if user is None:
-            continue
-        rows.append(
-            {
-                "role": str(user.get_role_display()),
-                "username": username,
-                "password": DEMO_PASSWORD,
-                "unit": user.department.name if user.department else "",
-                "name": user.get_full_name(),
-            }
-        )
+    rows = [_login_row(core[username]) for username, *_rest in data.DEMO_USERS if username in core]
+    password = User.objects.filter(username="dispatcher").values_list("password", flat=True).first()
+    extras = (
+        User.objects.filter(is_active=True, password=password)
+        .exclude(username__in=DEMO_USERNAMES)
+        .select_related("department")
+        .order_by("role", "username")
+    )
+    rows += [_login_row(user) for user in extras] if password else []
     return rows
 
 

@@ -318,3 +318,19 @@ def test_demo_users_log_in_and_see_what_their_role_allows(client) -> None:  # ty
     assert Project.objects.restrict(leader.user, "view").count() == 315
     assert Project.objects.restrict(leader.user, "change").count() == 0
     assert Project.objects.restrict(User.objects.get(username="auditor"), "view").count() == 0
+
+
+def test_printed_logins_include_the_accounts_later_layers_added() -> None:
+    _load()
+    password = User.objects.get(username="dispatcher").password
+    unit = Department.objects.get(code="ZRZY")
+    User.objects.create(
+        username="zrzy_lly", full_name="联络员", role=Role.UNIT_REPORTER, department=unit, password=password
+    )
+    User.objects.create(username="stranger", role=Role.UNIT_REPORTER, department=unit, password="md5$x$y")
+    result = load_demo(extras=())
+    names = [row["username"] for row in result.logins]
+    assert names[: len(data.DEMO_USERS)] == [row[0] for row in data.DEMO_USERS]
+    assert names[len(data.DEMO_USERS) :] == ["zrzy_lly"]
+    extra = result.logins[-1]
+    assert extra["password"] == DEMO_PASSWORD and extra["unit"] == unit.name
