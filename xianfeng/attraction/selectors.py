@@ -21,6 +21,8 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext
 
 from xianfeng.attraction.choices import (
     ACTIVE_STAGES,
@@ -42,6 +44,7 @@ from xianfeng.attraction.names import name_keys, normalise_name, similarity
 from xianfeng.lib import clock
 from xianfeng.org.models import Department, User
 from xianfeng.projects.choices import Stage as ProjectStage
+from xianfeng.projects.links import ProjectLink
 from xianfeng.projects.models import Milestone, Project
 
 ONE = Decimal("0.1")
@@ -397,6 +400,15 @@ def lead_timeline(*, lead: Lead) -> list[TimelineItem]:
 def lead_for_project(*, user: User, project: Project) -> Lead | None:
     """The lead a registry project came from, if the user may see it (来源线索)."""
     return Lead.objects.restrict(user, "view").filter(project=project).select_related("owner_unit").first()
+
+
+def project_lead_links(user: User, project: Project) -> list[ProjectLink]:
+    """For the project page: the lead it came from, when the user may see it (one query)."""
+    lead = lead_for_project(user=user, project=project)
+    if lead is None:
+        return []
+    url = reverse("attraction:lead_detail", args=[lead.pk])
+    return [ProjectLink(label=gettext("来源招商线索"), url=url, detail=lead.name)]
 
 
 def landing_projects(*, user: User) -> QuerySet[Project]:

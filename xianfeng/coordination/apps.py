@@ -27,6 +27,11 @@ class CoordinationConfig(AppConfig):
     verbose_name = _("问题协调")
 
     def ready(self) -> None:
+        from xianfeng.coordination.selectors import project_problem_links
+        from xianfeng.projects.links import register_project_links
+
+        register_project_links("coordination", project_problem_links)
+
         from xianfeng.notifications.choices import register_event
 
         for code, label in EVENTS.items():

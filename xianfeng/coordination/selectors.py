@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext
 
 from xianfeng.coordination.choices import (
     ACTIVE_STATUSES,
@@ -37,6 +39,7 @@ from xianfeng.coordination.models import (
 from xianfeng.lib import clock
 from xianfeng.lib.workdays import working_days_between
 from xianfeng.org.models import Department, Leader, User
+from xianfeng.projects.links import ProjectLink
 from xianfeng.projects.models import Project
 
 PAGE_SIZE = 50
@@ -617,6 +620,20 @@ def leader_page(*, user: User, leader: Leader, today: dt.date | None = None) -> 
         team_count=team_count,
         today=day,
     )
+
+
+def project_problem_links(user: User, project: Project) -> list[ProjectLink]:
+    """For the project page: its problems the user may see, how many still open (one query)."""
+    counts = (
+        Problem.objects.restrict(user, "view")
+        .filter(project=project)
+        .aggregate(total=Count("pk"), open=Count("pk", filter=Q(status__in=OPEN_STATUSES)))
+    )
+    if not counts["total"]:
+        return []
+    url = reverse("coordination:board") + f"?project={project.pk}"
+    detail = gettext("共 %(total)s 个，未销号 %(open)s 个") % counts
+    return [ProjectLink(label=gettext("协调问题"), url=url, detail=detail)]
 
 
 def team_for(*, user: User, project: Project) -> WorkingTeam | None:

@@ -39,6 +39,7 @@ from xianfeng.projects.forms import (
     TransitionForm,
     add_service_errors,
 )
+from xianfeng.projects.links import project_links
 from xianfeng.projects.models import Milestone, ProgrammeEntry, Project, StageTransition
 
 PAGE_SIZE = 50
@@ -306,6 +307,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "entries": entries,
             "timeline": timeline,
             "transitions": data["transitions"],
+            "links": project_links(user=user, project=project),
             "history": _history(records[:HISTORY_LIMIT]),
             "history_truncated": len(records) > HISTORY_LIMIT,
             "can_change": can_change and not project.is_archived,

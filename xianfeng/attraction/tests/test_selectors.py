@@ -263,3 +263,17 @@ def test_duplicate_lookup_reads_only_the_rows_sharing_a_key(clerk_a):
     found = selectors.investor_duplicates(name="海尔智能科技（青岛）有限公司")
     assert [c.name for c in found] == ["青岛海尔智能科技有限公司"]
     assert selectors.investor_duplicates(name="完全无关的名字") == []
+
+
+def test_project_page_links_back_to_its_source_lead(clerk_a, clerk_b, dispatcher, project_a, client):
+    from django.urls import reverse
+
+    assert selectors.project_lead_links(dispatcher, project_a) == []
+    lead = register(clerk_a, sign(clerk_a, make_lead(clerk_a)))
+    services.lead_land(actor=clerk_a, lead=lead, landed_on=dt.date(2024, 8, 1), project=project_a)
+    [link] = selectors.project_lead_links(dispatcher, project_a)
+    assert link.url == reverse("attraction:lead_detail", args=[lead.pk]) and link.detail == lead.name
+    assert selectors.project_lead_links(clerk_b, project_a) == []
+    client.force_login(clerk_a)
+    html = client.get(reverse("projects:detail", args=[project_a.pk])).content.decode()
+    assert link.url in html and "来源招商线索" in html

@@ -258,3 +258,21 @@ def test_the_median_from_a_histogram_matches_the_plain_median(values, expected) 
     counts = list(Counter(values).items())
     assert selectors._median_of_counts(counts) == expected == statistics.median(values)
     assert selectors._median_of_counts([]) is None
+
+
+def test_project_page_links_to_its_problems_with_the_open_count(
+    clerk_a, clerk_b, dispatcher, project_a, client
+):
+    from django.urls import reverse
+
+    assert selectors.project_problem_links(dispatcher, project_a) == []
+    raise_problem(clerk_a, project_a)
+    second = raise_problem(clerk_a, project_a, title="规划条件未出具")
+    Problem.objects.filter(pk=second.pk).update(status=ProblemStatus.CLOSED, closed_at=clock.now())
+    [link] = selectors.project_problem_links(dispatcher, project_a)
+    assert link.url == reverse("coordination:board") + f"?project={project_a.pk}"
+    assert link.detail == "共 2 个，未销号 1 个"
+    assert selectors.project_problem_links(clerk_b, project_a) == []
+    client.force_login(clerk_a)
+    html = client.get(reverse("projects:detail", args=[project_a.pk])).content.decode()
+    assert link.url.replace("&", "&amp;") in html and "共 2 个，未销号 1 个" in html
