@@ -19,8 +19,12 @@
     return value.toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   }
 
+  // Percent with one place, rounded half up like the server (四舍五入): 120.5 of 1000 is 12.1%,
+  // where (12.05).toFixed(1) would give "12.0" from the binary float.
   function rate(part, whole) {
-    return whole > 0 ? (part / whole * 100).toFixed(1) + "%" : "—";
+    if (!(whole > 0)) return "—";
+    var tenths = Math.round(part * 1000 / whole + 1e-9);
+    return (tenths / 10).toFixed(1) + "%";
   }
 
   function init(root) {
