@@ -8,11 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from xianfeng.dispatch import services
 from xianfeng.dispatch.choices import ReportStatus
 from xianfeng.dispatch.models import MonthlyReport
 from xianfeng.projects.choices import Stage
+from xianfeng.projects.models import ProgrammeEntry
 from xianfeng.tests.e2e.conftest import login, shot
 from xianfeng.tests.factories import PASSWORD, ProgrammeEntryFactory, ProjectFactory
 
@@ -84,3 +86,49 @@ def test_clerk_fills_the_month_from_the_keyboard(
         "甲·学校": (Decimal("90.00"), "主体封顶", ReportStatus.DRAFT),
         "甲·道路": (Decimal("30.00"), "路基施工", ReportStatus.DRAFT),
     }
+
+
+def test_clerk_reports_one_project_from_a_phone_with_a_photo(
+    browser: Any, live_server: Any, clerk_a: Any, november: Any, settings: Any, tmp_path: Any
+) -> None:
+    import io
+
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    image = Image.new("RGB", (64, 48), (200, 80, 40))
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[36867] = "2024:11:20 14:30:05"  # DateTimeOriginal
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
+    page = context.new_page()
+    try:
+        login(page, live_server, clerk_a.username, PASSWORD)
+        entry = ProgrammeEntry.objects.filter(project__lead_unit=clerk_a.department).order_by("serial")[0]
+        page.goto(f"{live_server.url}/dispatch/report/{entry.pk}/2024-11/")
+        # Nothing on the form is wider than the phone.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.fill("input[name=invested_month]", "66.6")
+        page.fill("textarea[name=progress_text]", "二层楼板浇筑完成")
+        page.fill("input[name=progress_percent]", "35")
+        page.set_input_files(
+            "input[name=photos]",
+            files=[{"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}],
+        )
+        shot(page, "dispatch-phone-form")
+        page.click("button[value=submit]")
+        page.wait_for_load_state("networkidle")
+        shot(page, "dispatch-phone-submitted")
+    finally:
+        context.close()
+    report = MonthlyReport.objects.get(entry=entry, period=november)
+    assert (report.invested_month, report.progress_percent, report.status) == (
+        Decimal("66.60"),
+        35,
+        ReportStatus.SUBMITTED,
+    )
+    [photo] = report.photos.all()
+    assert photo.taken_at is not None
+    assert timezone.localtime(photo.taken_at).strftime("%Y-%m-%d %H:%M") == "2024-11-20 14:30"
