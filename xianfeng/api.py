@@ -35,6 +35,7 @@ from xianfeng.notifications.api import router as notifications_router
 from xianfeng.org.api import API_AUTH
 from xianfeng.projects.api import field_label
 from xianfeng.projects.api import router as projects_router
+from xianfeng.targets.api import router as targets_router
 
 API_VERSION = "1.0.0"
 
@@ -70,6 +71,7 @@ api.add_router("/", notifications_router)
 api.add_router("/", coordination_router)
 api.add_router("/", attraction_router)
 api.add_router("/", dispatch_router)
+api.add_router("/", targets_router)
 
 
 # ---------------------------------------------------------------- errors in one shape

@@ -60,6 +60,9 @@ from xianfeng.coordination.models import (
     WorkingTeam,
 )
 from xianfeng.lib import clock
+from xianfeng.lib.files import human_size as _human_size
+from xianfeng.lib.files import office_kind as _office_kind
+from xianfeng.lib.files import sniff as _sniff
 from xianfeng.lib.workdays import add_working_days, working_days_between
 from xianfeng.notifications.services import notify, notify_group
 from xianfeng.org.choices import UNIT_ROLES, Role
@@ -728,46 +731,10 @@ def problems_escalate_overdue(*, today: dt.date) -> list[Problem]:
 # ---------------------------------------------------------------- attachments
 
 
-def _sniff(head: bytes, name: str) -> str | None:
-    """The file's real type from its first bytes (PDF/JPEG/PNG, or a ZIP holding Word/Excel parts)."""
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    return None
-
-
-def _office_kind(upload: UploadedFile) -> str | None:
-    """A DOCX or XLSX is a ZIP with word/ or xl/ parts; look inside rather than trust the name."""
-    import zipfile
-
-    upload.seek(0)
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return None
-    finally:
-        upload.seek(0)
-    if "[Content_Types].xml" not in names:
-        return None
-    if "word/document.xml" in names:
-        return "docx"
-    if "xl/workbook.xml" in names:
-        return "xlsx"
-    return None
-
-
 def attachment_max_bytes() -> int:
     limit = settings.XF_MAX_UPLOAD_BYTES
     own = getattr(settings, "XF_ATTACHMENT_MAX_BYTES", None)
     return min(limit, own) if own else limit
-
-
-def _human_size(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
 
 
 @transaction.atomic

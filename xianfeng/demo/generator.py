@@ -1080,7 +1080,9 @@ def programme_counts() -> dict[str, dict[str, int]]:
 EXTRAS: tuple[str, ...] = (
     "xianfeng.coordination.demo.load_demo_problems",
     "xianfeng.dispatch.demo.load_demo_dispatch",
+    "xianfeng.targets.tasks.load_demo_warnings",
     "xianfeng.attraction.demo.load_demo_attraction",
+    "xianfeng.targets.demo.load_demo_targets",
 )
 
 

@@ -26,3 +26,30 @@ class TargetStatus(models.TextChoices):
     AT_RISK = "at_risk", _("存在风险")
     MISSED = "missed", _("未完成")
     MET = "met", _("已完成")
+
+
+# ---------------------------------------------------------------- warnings and forecasts
+
+
+class Colour(models.TextChoices):
+    """A traffic light (红黄绿灯); ordered by severity in ``COLOUR_RANK``."""
+
+    GREEN = "green", _("绿灯")
+    YELLOW = "yellow", _("黄灯")
+    RED = "red", _("红灯")
+
+
+COLOUR_RANK: dict[str, int] = {"": -1, Colour.GREEN: 0, Colour.YELLOW: 1, Colour.RED: 2}
+
+
+class WarningRuleKind(models.TextChoices):
+    START = "start", _("开工")
+    PACE = "pace", _("投资进度")
+    REPORTING = "reporting", _("报送")
+
+
+class CurveShape(models.TextChoices):
+    """How a project's annual investment plan is spread over the months of its window."""
+
+    LINEAR = "linear", _("线性")
+    S_CURVE = "s_curve", _("S形曲线")

@@ -1,0 +1,215 @@
+"""Pages and API of the targets for every role; the board's query count."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from xianfeng.targets import services
+from xianfeng.targets.choices import Source
+from xianfeng.targets.models import Target, TargetValue
+from xianfeng.targets.tests.world import NEW_STARTS_H1, period
+
+pytestmark = pytest.mark.django_db
+
+
+def client(user=None) -> Client:
+    c = Client()
+    if user is not None:
+        c.force_login(user)
+    return c
+
+
+@pytest.fixture
+def targets(programme, unit_a, dispatcher) -> dict[str, Target]:
+    period(2024, 11, dispatcher)
+    h1 = services.target_create(
+        actor=dispatcher,
+        fields={
+            "code": "h1",
+            "year": 2024,
+            "name": "新开工上半年全部开工",
+            "owner_unit": unit_a,
+            "start_date": dt.date(2024, 1, 1),
+            "deadline": dt.date(2024, 6, 30),
+            "unit_of_measure": "个",
+            "target_value": Decimal(1),
+            "source": Source.COMPUTED,
+            "definition": NEW_STARTS_H1,
+        },
+    )
+    parks = services.target_create(
+        actor=dispatcher,
+        fields={
+            "code": "parks",
+            "year": 2024,
+            "name": "口袋公园10处",
+            "owner_unit": unit_a,
+            "start_date": dt.date(2024, 1, 1),
+            "deadline": dt.date(2024, 12, 31),
+            "unit_of_measure": "处",
+            "target_value": Decimal(10),
+            "source": Source.MANUAL,
+        },
+    )
+    return {"h1": h1, "parks": parks}
+
+
+def test_pages_by_role(
+    targets, dispatcher, leader_user, clerk_a, clerk_b, reviewer_a, admin_user, auditor
+) -> None:
+    h1, parks = targets["h1"], targets["parks"]
+    assert client().get("/targets/").status_code == 302
+    for user in (admin_user, auditor):
+        assert client(user).get("/targets/").status_code == 403
+        assert client(user).get(f"/targets/{h1.pk}/").status_code == 403
+    for user in (dispatcher, leader_user, clerk_a, clerk_b, reviewer_a):
+        page = client(user).get("/targets/?period=2024-11")
+        assert page.status_code == 200
+        assert "新开工上半年全部开工" in page.content.decode()
+        detail = client(user).get(f"/targets/{h1.pk}/?period=2024-11").content.decode()
+        assert "1 <small" in detail and "25.0%" in detail and "未完成" in detail
+    assert client(dispatcher).get("/targets/new/").status_code == 200
+    assert client(dispatcher).get(f"/targets/{h1.pk}/edit/").status_code == 200
+    for user in (leader_user, clerk_a):
+        assert client(user).get("/targets/new/").status_code == 403
+        assert client(user).get(f"/targets/{h1.pk}/edit/").status_code == 403
+    assert client(clerk_a).get(f"/targets/{parks.pk}/report/").status_code == 200
+    assert client(reviewer_a).get(f"/targets/{parks.pk}/report/").status_code == 200
+    assert client(clerk_b).get(f"/targets/{parks.pk}/report/").status_code == 403
+    assert client(leader_user).get(f"/targets/{parks.pk}/report/").status_code == 403
+    assert client(dispatcher).get("/targets/999999/").status_code == 404
+
+
+def test_report_page_and_create_page(targets, clerk_a, dispatcher, unit_a) -> None:
+    parks = targets["parks"]
+    response = client(clerk_a).post(
+        f"/targets/{parks.pk}/report/", {"year": 2024, "month": 11, "value": "-2"}
+    )
+    assert response.status_code == 200 and "累计完成值不能为负数" in response.content.decode()
+    response = client(clerk_a).post(
+        f"/targets/{parks.pk}/report/", {"year": 2024, "month": 11, "value": "6", "evidence": "验收单"}
+    )
+    assert response.status_code == 302
+    assert TargetValue.objects.get(target=parks, month=11).value == 6
+    detail = client(clerk_a).get(f"/targets/{parks.pk}/?period=2024-11").content.decode()
+    assert "累计完成值：— → 6" in detail and "验收单" in detail  # the history, in words
+    data = {
+        "code": "q3",
+        "year": 2024,
+        "name": "新开工三季度全部开工",
+        "owner_unit": unit_a.pk,
+        "start_date": "2024-01-01",
+        "deadline": "2024-09-30",
+        "unit_of_measure": "个",
+        "baseline_value": "0",
+        "source": "computed",
+        "curve": "linear",
+        "at_risk_margin": "10",
+        "order": "3",
+        "d_entity": "entries",
+        "d_measure": "count",
+        "d_year": "2024",
+        "d_kind": ["new_start"],
+        "d_date_field": "actual_start",
+        "d_on_or_before": "2024-09-30",
+        "d_target_all": "on",
+    }
+    response = client(dispatcher).post("/targets/new/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    q3 = Target.objects.get(code="q3")
+    assert q3.definition["filters"] == {"year": 2024, "kind": ["new_start"]} and q3.target_value == 4
+    bad = client(dispatcher).post("/targets/new/", {**data, "code": "q4", "d_level": ["x"]})
+    assert bad.status_code == 200 and not Target.objects.filter(code="q4").exists()
+
+
+def test_board_query_count(targets, dispatcher, unit_a) -> None:
+    c = client(dispatcher)
+    c.get("/targets/?period=2024-11")
+    with CaptureQueriesContext(connection) as first:
+        assert c.get("/targets/?period=2024-11").status_code == 200
+    for i in range(5):  # more manual targets cost no more queries
+        services.target_create(
+            actor=dispatcher,
+            fields={
+                "code": f"m{i}",
+                "year": 2024,
+                "name": f"手填{i}",
+                "owner_unit": unit_a,
+                "start_date": dt.date(2024, 1, 1),
+                "deadline": dt.date(2024, 12, 31),
+                "unit_of_measure": "个",
+                "target_value": Decimal(5),
+                "source": Source.MANUAL,
+            },
+        )
+    with CaptureQueriesContext(connection) as second:
+        assert c.get("/targets/?period=2024-11").status_code == 200
+    assert len(second) == len(first) == 10
+
+
+def test_api(targets, dispatcher, clerk_a, clerk_b, leader_user, admin_user, unit_a) -> None:
+    h1, parks = targets["h1"], targets["parks"]
+    assert client().get("/api/targets").status_code == 401
+    assert client(admin_user).get("/api/targets").status_code == 403
+    rows = client(leader_user).get("/api/targets?period=2024-11").json()
+    row = next(r for r in rows if r["target"]["code"] == "h1")
+    assert (row["current"], row["target_value"], row["progress_percent"], row["status"]) == (
+        "1",
+        "4",
+        "25.0",
+        "missed",
+    )
+    assert row["threat_count"] == 3
+    detail = client(clerk_b).get(f"/api/targets/{h1.pk}?period=2024-11").json()
+    assert [t["project_name"] for t in detail["threats"]] == ["乙三"]
+    assert client(clerk_a).get("/api/targets?period=2024-13").status_code == 422
+    body = {
+        "code": "api",
+        "year": 2024,
+        "name": "接口目标",
+        "owner_unit_id": unit_a.pk,
+        "start_date": "2024-01-01",
+        "deadline": "2024-12-31",
+        "unit_of_measure": "个",
+        "target_value": "0",
+        "source": "manual",
+    }
+    assert (
+        client(clerk_a).post("/api/targets", json.dumps(body), content_type="application/json").status_code
+        == 403
+    )
+    response = client(dispatcher).post("/api/targets", json.dumps(body), content_type="application/json")
+    assert response.status_code == 422 and response.json()["detail"][0]["message"] == "目标值不能为 0"
+    response = client(dispatcher).post(
+        "/api/targets", json.dumps({**body, "target_value": "8"}), content_type="application/json"
+    )
+    assert response.status_code == 201 and response.json()["version"] == 1
+    pk = response.json()["id"]
+    put = client(dispatcher).put(
+        f"/api/targets/{pk}",
+        json.dumps({**body, "target_value": "9", "version": 1}),
+        content_type="application/json",
+    )
+    assert put.status_code == 200 and put.json()["version"] == 2
+    stale = client(dispatcher).put(
+        f"/api/targets/{pk}",
+        json.dumps({**body, "target_value": "7", "version": 1}),
+        content_type="application/json",
+    )
+    assert stale.status_code == 409
+    url = f"/api/targets/{parks.pk}/values"
+    assert client(clerk_b).post(url, {"year": 2024, "month": 11, "value": "3"}).status_code == 403
+    assert client(clerk_a).post(url, {"year": 2024, "month": 11, "value": "-3"}).status_code == 422
+    ok = client(clerk_a).post(url, {"year": 2024, "month": 11, "value": "3", "evidence": "台账"})
+    assert ok.status_code == 200 and Decimal(ok.json()["value"]) == 3
+    assert client(leader_user).get(url).json()[0]["evidence"] == "台账"
+    services.target_forecasts_recompute(2024, 11)
+    forecasts = client(leader_user).get("/api/targets/forecasts?period=2024-11").json()
+    assert {f["code"] for f in forecasts} >= {"h1", "parks"}
