@@ -20,6 +20,16 @@ def _frozen_today() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A request in English leaves English active in the thread; the next test starts in Chinese."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     """Argon2 costs ~0.1 s a hash by design; tests that check it switch it back on."""
     settings.PASSWORD_HASHERS = [

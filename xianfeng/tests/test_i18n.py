@@ -29,6 +29,7 @@ XF_DIR = Path(settings.BASE_DIR) / "xianfeng"
 # Apps whose every string must have an English translation (the others may lag while being written).
 CORE = (
     "org", "audit", "projects", "parks", "demo", "notifications", "coordination", "dispatch", "attraction",
+    "targets",
     "templates",
 )  # fmt: skip
 
@@ -203,7 +204,11 @@ def _source_strings(app: str) -> set[str]:
 def test_catalogue_is_up_to_date_with_the_sources(app: str, catalogue: list[Entry]) -> None:
     """A Chinese string added to a core app must be extracted (makemessages) and translated."""
     translated = {e.msgid for e in catalogue if e.msgstr.get(0)}
-    assert sorted(_source_strings(app) - translated) == []
+    # makemessages writes a template's literal "%" as "%%" in the msgid.
+    missing = {
+        s for s in _source_strings(app) if s not in translated and s.replace("%", "%%") not in translated
+    }
+    assert sorted(missing) == []
 
 
 def test_key_terms_translate() -> None:
