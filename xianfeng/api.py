@@ -28,6 +28,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import DocsBase
 
 from xianfeng.attraction.api import router as attraction_router
+from xianfeng.cockpit.api import router as cockpit_router
 from xianfeng.coordination.api import router as coordination_router
 from xianfeng.dispatch.api import router as dispatch_router
 from xianfeng.lib.errors import ConflictError
@@ -72,6 +73,7 @@ api.add_router("/", coordination_router)
 api.add_router("/", attraction_router)
 api.add_router("/", dispatch_router)
 api.add_router("/", targets_router)
+api.add_router("/", cockpit_router)
 
 
 # ---------------------------------------------------------------- errors in one shape

@@ -12,12 +12,14 @@ package is updated, and never an error in the middle of someone's work.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 import chinese_calendar
 
 ONE_DAY = dt.timedelta(days=1)
 
 
+@lru_cache(maxsize=8192)  # the published calendar never changes; the package's lookup is slow
 def is_working_day(day: dt.date) -> bool:
     """True on a working day: a weekday that is not a holiday, or a make-up working weekend day."""
     try:

@@ -1,0 +1,264 @@
+"""The cockpit's figures against the small world's table, computed by hand (see conftest.py and
+dispatch/tests/stats_world.py), and against the statistics page's own figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from xianfeng.cockpit.selectors import cockpit_data, cockpit_period, colour_of
+from xianfeng.dispatch.statistics import period_statistics
+from xianfeng.dispatch.tests.stats_world import World, make_report, sync_entries
+from xianfeng.projects.choices import Kind
+from xianfeng.targets.selectors import investment_forecast, target_board, warning_summary
+from xianfeng.targets.tasks import recompute
+from xianfeng.tests.factories import ProgrammeEntryFactory, ProjectFactory
+
+D = Decimal
+
+
+def nov(world: World, user: Any) -> Any:
+    return cockpit_data(user=user, period=world.periods[11], periods=list(world.periods.values()))
+
+
+def test_colours_follow_the_pace_rule() -> None:
+    assert [colour_of(D(g)) for g in ["5", "0", "-10", "-10.1", "-30", "-30.1"]] == [
+        "green",
+        "green",
+        "green",
+        "yellow",
+        "yellow",
+        "red",
+    ]
+    assert colour_of(None) == "none"
+
+
+def test_headline_in_november(world: World, dispatcher: Any) -> None:
+    h = nov(world, dispatcher).headline
+    # Six projects count (archived, cancelled, last year's do not); completed 750 + 250 + 0 + 1200.
+    assert (h.projects, h.total_investment, h.planned_investment, h.invested_ytd) == (
+        6,
+        D("48000.00"),
+        D("6000.00"),
+        D("2200.00"),
+    )
+    assert (h.completion_rate, h.time_progress, h.gap) == (D("36.7"), D("91.7"), D("-55.0"))
+    # New starts P2, P3, P5, P6; due by November P2, P3, P5; started by 30 November: P2.
+    assert (h.new_starts, h.due_to_start, h.started_due, h.started, h.start_rate, h.start_rate_all) == (
+        4,
+        3,
+        1,
+        1,
+        D("33.3"),
+        D("25.0"),
+    )
+    # Problems at 30 November: both open, the land one overdue; none escalated.
+    assert (h.open_problems, h.overdue_problems, h.escalated_problems) == (2, 1, 0)
+    # No targets in this world; no warnings computed yet.
+    assert (h.targets, h.targets_met, h.targets_at_risk) == (0, 0, 0)
+    assert (h.red, h.yellow) == (None, None)
+
+
+def test_funnel_in_november_and_september(world: World, dispatcher: Any) -> None:
+    stages = {
+        s.key: (s.count, s.total_investment, s.planned_investment) for s in nov(world, dispatcher).funnel
+    }
+    assert list(stages) == ["early", "new_start", "building", "done"]
+    assert stages["early"] == (0, D("0.00"), D("0.00"))
+    # New starts P2 5000/600, P3 3000/300, P5 20000/1000, P6 2000/500.
+    assert stages["new_start"] == (4, D("30000.00"), D("2400.00"))
+    # Building at 30 November: continuing P1 and P4, and P2 (started 20 May); P5 started 2 December.
+    assert stages["building"] == (3, D("23000.00"), D("4200.00"))
+    # Done: P4, completed 15 October.
+    assert stages["done"] == (1, D("8000.00"), D("2400.00"))
+    september = cockpit_data(user=dispatcher, period=world.periods[9], periods=list(world.periods.values()))
+    assert {s.key: s.count for s in september.funnel}["done"] == 0
+
+
+def test_monthly_curve(world: World, dispatcher: Any) -> None:
+    curve = nov(world, dispatcher).curve
+    # Handed-in year-to-dates: September P1 300, P2 100, P4 500; October P1 500, P2 250 (P4's
+    # October report returned: it stays at 500); November P1 750, P4 1200 (P2's November is a draft).
+    assert curve.actual == [D("0.00")] * 8 + [D("900.00"), D("1250.00"), D("2200.00"), None]
+    assert curve.actual[10] == nov(world, dispatcher).headline.invested_ytd
+    # No forecasts computed: the plan spread evenly, 6000 ÷ 12 a month.
+    assert curve.planned_source == "linear"
+    assert curve.planned == [D(500 * m).quantize(D("0.01")) for m in range(1, 13)]
+    assert curve.year_end_forecast is None
+    september = cockpit_data(user=dispatcher, period=world.periods[9], periods=list(world.periods.values()))
+    assert september.curve.actual[8] == D("900.00") and september.curve.actual[9] is None
+    assert september.headline.invested_ytd == D("900.00")
+
+
+def test_breakdowns_equal_the_statistics_page(world: World, dispatcher: Any) -> None:
+    for month in (9, 10, 11):
+        data = cockpit_data(
+            user=dispatcher, period=world.periods[month], periods=list(world.periods.values())
+        )
+        stats = period_statistics(user=dispatcher, period=world.periods[month])
+        assert data.headline.invested_ytd == stats.total.invested_ytd
+        assert data.headline.completion_rate == stats.total.completion_rate
+        assert data.headline.start_rate == stats.total.start_rate
+        for name, rows in [
+            ("category", [r for r in stats.by_category if r.count]),
+            ("level", [r for r in stats.by_level if r.count]),
+            ("unit", stats.by_unit),
+            ("street", stats.by_street),
+        ]:
+            mine = [
+                (r.key, r.count, r.planned_investment, r.invested_ytd, r.completion_rate, r.gap)
+                for r in data.breakdowns[name]
+            ]
+            theirs = [
+                (r.key, r.count, r.planned_investment, r.invested_ytd, r.completion_rate, r.gap) for r in rows
+            ]
+            assert mine == theirs, name
+
+
+def test_chain_breakdown_and_drill_down_urls(world: World, dispatcher: Any) -> None:
+    data = nov(world, dispatcher)
+    chains = [
+        (r.label, r.count, r.planned_investment, r.invested_ytd, r.completion_rate, r.gap, r.colour)
+        for r in data.breakdowns["chain"]
+    ]
+    assert chains == [
+        ("虚拟现实", 2, D("1800.00"), D("1000.00"), D("55.6"), D("-36.1"), "red"),  # P1 750 + P2 250
+        ("人工智能", 1, D("2400.00"), D("1200.00"), D("50.0"), D("-41.7"), "red"),  # P4
+        ("未归属产业链", 3, D("1800.00"), D("0.00"), D("0.0"), D("-91.7"), "red"),  # P3, P5, P6
+    ]
+    vr = world.projects["P1"].chain_id
+    assert data.breakdowns["chain"][0].url == f"/projects/?year=2024&chain={vr}"
+    assert data.breakdowns["chain"][2].url == ""
+    unit_a = world.units["A"]
+    assert data.breakdowns["unit"][0].url == f"/projects/?year=2024&unit={unit_a.pk}"
+    assert data.breakdowns["level"][0].url == "/projects/?year=2024&level=province"
+    assert data.breakdowns["category"][0].url == "/projects/?year=2024&category=industry"
+    assert data.breakdowns["street"][-1].url == ""  # 未标注街道: nothing to filter on
+    # In September the industry category (P1 300 + P2 100 of 1800 = 22.2 %, time progress 75 %) is red,
+    # infrastructure (P4 500 of 2400 = 20.8 %) too; by November all lag more than 30 points.
+    september = cockpit_data(user=dispatcher, period=world.periods[9], periods=list(world.periods.values()))
+    rates = {r.key: (r.completion_rate, r.colour) for r in september.breakdowns["category"]}
+    assert rates["industry"] == (D("22.2"), "red")
+
+
+def test_problems_panel(world: World, dispatcher: Any) -> None:
+    panel = nov(world, dispatcher).problems
+    assert (panel.open, panel.overdue, panel.raised_ytd, panel.closed_ytd) == (2, 1, 2, 0)
+    assert [(r.label, r.open, r.overdue) for r in panel.by_type] == [("用地", 1, 1), ("资金", 1, 0)]
+    assert panel.by_type[0].url == "/coordination/?status=active&type=land"
+    [late] = panel.overdue_rows
+    assert (late.title, late.deadline, late.working_days_late) == (
+        "用地指标未落实",
+        dt.date(2024, 10, 21),
+        29,
+    )
+    assert late.url == f"/coordination/problems/{late.id}/"
+    # As of the end of September neither problem existed.
+    september = cockpit_data(user=dispatcher, period=world.periods[9], periods=list(world.periods.values()))
+    assert (september.problems.open, september.headline.open_problems) == (0, 0)
+
+
+def test_warnings_and_forecasts_once_computed(world: World, dispatcher: Any, leader_user: Any) -> None:
+    recompute(2024, 11)
+    data = nov(world, leader_user)
+    summary = warning_summary(user=leader_user, period=world.periods[11])
+    assert data.warnings is not None
+    assert (data.headline.red, data.headline.yellow) == (summary.red, summary.yellow)
+    assert data.headline.red + data.headline.yellow + data.warnings.green == 6
+    assert [r.project_id for r in data.warnings.red_rows] == [r.project_id for r in summary.red_rows]
+    assert all(r.reasons for r in data.warnings.red_rows + data.warnings.yellow_rows)
+    assert "missing" not in data.as_dict() or data.missing == []
+    # The planned line now is the forecasts' curves; the actual line stays the statistics' figure.
+    assert data.curve.planned_source == "forecast"
+    assert data.curve.planned[11] == D("6000.00")
+    assert data.curve.actual[10] == D("2200.00")
+    assert data.curve.year_end_forecast is not None
+    forecast = investment_forecast(user=leader_user, year=2024, month=11)
+    assert (data.curve.year_end_forecast, data.curve.backtest_error, data.curve.spi) == (
+        forecast.year_end.quantize(D("0.01")),
+        forecast.mean_absolute_error,
+        forecast.spi,
+    )
+    assert [(b.made_month, b.error_percent) for b in data.curve.backtest] == [
+        (r.made_month, r.error_percent) for r in forecast.backtest
+    ]
+    # The stored actual series is the live one: Sep 900, Oct 1250, Nov 2200.
+    assert data.curve.actual[8:11] == [D("900.00"), D("1250.00"), D("2200.00")]
+    # A report handed in since the recompute: the stored series is stale, the live one is used.
+    report = world.entries["P2"].reports.get(period=world.periods[11])
+    report.status = "submitted"
+    report.save(update_fields=["status"])
+    sync_entries([world.entries["P2"]])
+    later = nov(world, leader_user)
+    assert later.headline.invested_ytd == D("2250.00")  # P2: 250 → 300
+    assert later.curve.actual[8:11] == [D("900.00"), D("1250.00"), D("2250.00")]
+
+
+def test_targets_panel_is_the_target_board(world: World, dispatcher: Any) -> None:
+    from xianfeng.targets.models import Target
+
+    Target.objects.create(
+        code="starts-h1",
+        year=2024,
+        name="省市重点项目上半年全部开工",
+        owner_unit=world.units["A"],
+        start_date=dt.date(2024, 1, 1),
+        deadline=dt.date(2024, 12, 31),
+        target_value=D("10"),
+        unit_of_measure="个",
+        source="manual",
+    )
+    data = nov(world, dispatcher)
+    board = target_board(user=dispatcher, year=2024, as_of=dt.date(2024, 11, 30))
+    assert [(t.name, t.current, t.status) for t in data.targets] == [
+        (b.target.name, b.current, str(b.status)) for b in board
+    ]
+    assert data.headline.targets == 1
+    assert data.targets[0].url == f"/targets/{board[0].target.pk}/"
+
+
+def test_the_default_period_is_the_latest_ended_month(world: World, leader_user: Any) -> None:
+    period, periods = cockpit_period(user=leader_user)
+    assert period.key == "2024-11" and [p.key for p in periods] == ["2024-11", "2024-10", "2024-09"]
+    assert cockpit_period(user=leader_user, key="2024-09")[0].key == "2024-09"
+
+
+@pytest.mark.parametrize("who", ["clerk_a", "admin_user", "auditor"])
+def test_other_roles_may_not(world: World, who: str, request: Any) -> None:
+    user = request.getfixturevalue(who)
+    with pytest.raises(PermissionDenied):
+        nov(world, user)
+
+
+def _more_projects(world: World, n: int) -> None:
+    for _ in range(n):
+        project = ProjectFactory(lead_unit=world.units["B"], chain=world.projects["P1"].chain)
+        entry = ProgrammeEntryFactory(project=project, kind=Kind.NEW_START, planned_start_month=3)
+        make_report(entry, world.periods[10], "10", "10", "accepted")
+        make_report(entry, world.periods[11], "10", "20", "submitted")
+
+
+def test_a_fixed_number_of_queries(world: World, dispatcher: Any) -> None:
+    recompute(2024, 11)
+    periods = list(world.periods.values())
+    with CaptureQueriesContext(connection) as small:
+        cockpit_data(user=dispatcher, period=world.periods[11], periods=periods)
+    _more_projects(world, 25)
+    recompute(2024, 11)
+    with CaptureQueriesContext(connection) as large:
+        data = cockpit_data(user=dispatcher, period=world.periods[11], periods=periods)
+    assert data.headline.projects == 31
+    assert len(large.captured_queries) == len(small.captured_queries)
+    # Statements that read (the transaction's SAVEPOINT / SET LOCAL / RELEASE aside): statistics
+    # without its two project lists 4 (the figures, the units', the streets' and the district's
+    # names) + chains 1 + chain names 1 + forecast 2 (its stored actual series is current: no
+    # curve query) + warnings 3 + targets 1 (a target adds its own, whatever the programme's size)
+    # + problems 3 (4 once a problem has been closed: the units' names).
+    reads = [q for q in large.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "SET "))]
+    assert len(reads) == 4 + 1 + 1 + 2 + 3 + 1 + 3

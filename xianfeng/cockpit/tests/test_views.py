@@ -1,0 +1,140 @@
+"""The cockpit page, the wall display and the API: who may open them, what they show, where the
+bars lead."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from xianfeng.dispatch.tests.stats_world import World
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("who", ["dispatcher", "leader_user"])
+def test_the_page_for_dispatcher_and_leaders(world: World, who: str, request: Any) -> None:
+    response = client_for(request.getfixturevalue(who)).get("/cockpit/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "崂山区重点项目驾驶舱" in html
+    assert "截至 2024年11月30日" in html
+    data = response.context["data"]
+    assert data.period.key == "2024-11" and data.headline.projects == 6
+    # The overdue problem links to its page; the problem types to the board.
+    late = data.problems.overdue_rows[0]
+    assert f'href="/coordination/problems/{late.id}/"' in html
+    assert 'href="/coordination/?status=active&amp;type=land"' in html
+    assert 'id="xf-cockpit-data"' in html and "vendor/echarts-5.6.0/echarts.min.js" in html
+
+
+def test_the_period_selector_replays_the_year(world: World, leader_user: Any) -> None:
+    response = client_for(leader_user).get("/cockpit/?period=2024-09")
+    assert response.status_code == 200
+    assert response.context["data"].headline.invested_ytd == 900
+    assert "截至 2024年9月30日" in response.content.decode()
+    assert client_for(leader_user).get("/cockpit/?period=2024-13").status_code == 404
+    assert client_for(leader_user).get("/cockpit/?period=2023-05").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["clerk_a", "admin_user", "auditor"])
+def test_other_roles_get_403(world: World, who: str, request: Any) -> None:
+    client = client_for(request.getfixturevalue(who))
+    assert client.get("/cockpit/").status_code == 403
+    assert client.get("/cockpit/wall/").status_code == 403
+    assert client.get("/api/cockpit").status_code == 403
+
+
+def test_outsiders_must_sign_in(world: World) -> None:
+    client = Client()
+    response = client.get("/cockpit/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert client.get("/cockpit/wall/").status_code == 302
+    assert client.get("/api/cockpit").status_code == 401
+
+
+def test_nav_shows_the_cockpit_to_leaders_only(world: World, leader_user: Any, clerk_a: Any) -> None:
+    assert 'href="/cockpit/"' in client_for(leader_user).get("/").content.decode()
+    assert 'href="/cockpit/"' not in client_for(clerk_a).get("/").content.decode()
+
+
+def test_no_period_yet(leader_user: Any) -> None:
+    response = client_for(leader_user).get("/cockpit/")
+    assert response.status_code == 200 and "还没有调度数据" in response.content.decode()
+
+
+def test_a_red_bar_leads_to_those_projects(world: World, leader_user: Any) -> None:
+    """The unit bars link to the project list filtered to the unit: the list shows exactly its projects."""
+    client = client_for(leader_user)
+    data = client.get("/cockpit/").context["data"]
+    bar = data.breakdowns["unit"][1]  # 乙单位: 30.8 %, 60.9 points behind → red
+    assert (bar.label, bar.colour) == ("乙单位", "red")
+    listing = client.get(bar.url)
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    for key in ["P4", "P5", "P6"]:
+        assert f"项目{key}" in html
+    for key in ["P1", "P2", "P3"]:
+        assert f"项目{key}<" not in html and f"项目{key}</a>" not in html
+    chain = data.breakdowns["chain"][0]
+    html = client.get(chain.url).content.decode()
+    assert "项目P1" in html and "项目P2" in html and "项目P4<" not in html
+
+
+def test_the_wall_display(world: World, leader_user: Any) -> None:
+    response = client_for(leader_user).get("/cockpit/wall/?refresh=5&rotate=20&period=2024-10")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-refresh="10"' in html  # at least ten seconds between fetches
+    assert 'data-rotate="20"' in html and 'data-period="2024-10"' in html
+    assert 'data-api="/api/cockpit"' in html
+    for panel in ["overview", "units", "breakdowns", "warnings", "targets", "problems"]:
+        assert f'data-panel="{panel}"' in html
+    default = client_for(leader_user).get("/cockpit/wall/").content.decode()
+    assert 'data-refresh="60"' in default and 'data-rotate="15"' in default
+
+
+def test_the_api_states_the_statistics_figures(world: World, leader_user: Any) -> None:
+    client = client_for(leader_user)
+    cockpit = client.get("/api/cockpit?period=2024-11").json()
+    stats = client.get("/api/dispatch/statistics?year=2024&month=11").json()
+    h = cockpit["headline"]
+    assert (
+        h["projects"],
+        h["invested_ytd"],
+        h["planned_investment"],
+        h["completion_rate"],
+        h["start_rate"],
+    ) == (
+        6,
+        "2200.00",
+        "6000.00",
+        "36.7",
+        "33.3",
+    )
+    total = stats["total"]
+    assert (h["invested_ytd"], h["completion_rate"], h["start_rate"], h["gap"]) == (
+        total["invested_ytd"],
+        total["completion_rate"],
+        total["start_rate"],
+        total["gap"],
+    )
+    units = {r["key"]: r["completion_rate"] for r in stats["by_unit"]}
+    assert {r["key"]: r["completion_rate"] for r in cockpit["breakdowns"]["unit"]} == units
+    assert cockpit["curve"]["actual"][8:11] == ["900.00", "1250.00", "2200.00"]
+    assert cockpit["period"]["key"] == "2024-11" and cockpit["as_of"] == "2024-11-30"
+    assert cockpit["problems"]["overdue"] == 1
+    assert client.get("/api/cockpit?period=2024-02").status_code == 404
+    assert client.get("/api/cockpit?period=junk").status_code == 404
+    assert client.get("/api/cockpit").json()["period"]["key"] == "2024-11"
+
+
+def test_the_api_is_in_the_schema(world: World, leader_user: Any) -> None:
+    schema = client_for(leader_user).get("/api/openapi.json")
+    assert schema.status_code == 200
+    assert "/api/cockpit" in schema.json()["paths"]
