@@ -29,7 +29,7 @@ XF_DIR = Path(settings.BASE_DIR) / "xianfeng"
 # Apps whose every string must have an English translation (the others may lag while being written).
 CORE = (
     "org", "audit", "projects", "parks", "demo", "notifications", "coordination", "dispatch", "attraction",
-    "targets",
+    "targets", "cockpit",
     "templates",
 )  # fmt: skip
 
