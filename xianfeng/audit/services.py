@@ -32,19 +32,31 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_AS_IS = (str, int, bool, float, type(None))  # _plain returns these unchanged
+
+
+@functools.lru_cache(maxsize=256)
+def _snapshot_fields(model: type[models.Model]) -> tuple[tuple[str, str, bool], ...]:
+    # Schema only: (name, attname, is a foreign key) of the fields a snapshot holds.
+    return tuple(
+        (f.name, f.attname, isinstance(f, models.ForeignKey))
+        for f in model._meta.concrete_fields
+        if f.name not in SNAPSHOT_SKIP
+    )
+
+
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> Snapshot:
     """The current values of a row's concrete fields (foreign keys as id + label)."""
     result: Snapshot = {}
-    for field in instance._meta.concrete_fields:
-        if fields is not None and field.name not in fields:
+    for name, attname, is_fk in _snapshot_fields(type(instance)):
+        if fields is not None and name not in fields:
             continue
-        if field.name in SNAPSHOT_SKIP:
-            continue
-        if isinstance(field, models.ForeignKey):
-            related = getattr(instance, field.name)
-            result[field.name] = _plain(related) if related is not None else None
+        if is_fk:
+            related = getattr(instance, name)
+            result[name] = _plain(related) if related is not None else None
         else:
-            result[field.name] = _plain(getattr(instance, field.attname))
+            value = getattr(instance, attname)
+            result[name] = value if value.__class__ in _AS_IS else _plain(value)
     return result
 
 
@@ -61,6 +73,12 @@ def _field_labels(model: type[models.Model], language: str | None) -> dict[str, 
 def diff(model: type[models.Model], before: Snapshot, after: Snapshot) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     labels = _field_labels(model, get_language())
+    if not before:  # a new row: every field that has a value
+        for name in sorted(after):
+            new = after[name]
+            if new is not None:
+                changes[name] = {"label": labels.get(name, name), "old": None, "new": new}
+        return changes
     for name in sorted(set(before) | set(after)):
         old, new = before.get(name), after.get(name)
         if old != new:

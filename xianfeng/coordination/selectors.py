@@ -169,7 +169,10 @@ def _filtered(
         qs = qs.filter(_age_q(filters.age, today))
     if filters.q:
         for term in filters.q.split():
-            qs = qs.filter(Q(title__contains=term) | Q(project__name__contains=term))
+            # The project side as a subquery, not a join: PostgreSQL then matches the few project
+            # names once (a hashed list) instead of testing each problem's joined name.
+            named = Project.objects.filter(name__contains=term).values("pk")
+            qs = qs.filter(Q(title__contains=term) | Q(project_id__in=named))
     return qs
 
 

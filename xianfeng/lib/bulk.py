@@ -12,6 +12,7 @@ return them for a multi-row INSERT … RETURNING, as Django's own bulk_create re
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -109,10 +110,19 @@ def insert_rows(
     return ids
 
 
+def copy_json(field: models.JSONField, value: Any) -> Any:
+    """A JSON value as COPY … FROM STDIN takes it into a PostgreSQL jsonb column: its JSON text
+    (what get_db_prep_save would send, but with non-ASCII characters as they are rather than
+    as \\u escapes: the stored jsonb is the same, the text to send and parse a third shorter)."""
+    if value is None:
+        return None
+    return json.dumps(field.get_prep_value(value), cls=field.encoder, ensure_ascii=False)
+
+
 def _prepared_rows(
     fields: Sequence[models.Field], rows: Sequence[Sequence[Any]], json_cache: dict[int, tuple[Any, Any]]
 ) -> list[list[Any]]:
-    """Each row's values as the driver takes them (datetimes and JSON adapted once each)."""
+    """Each row's values as COPY takes them on PostgreSQL (datetimes and JSON adapted once each)."""
     connection = connections[DEFAULT_DB_ALIAS]
     prepared = [
         (i, f, isinstance(f, models.JSONField), f.null) for i, f in enumerate(fields) if not _is_plain(f)
@@ -128,7 +138,7 @@ def _prepared_rows(
             if is_json:
                 hit = json_cache.get(id(value))
                 if hit is None or hit[0] is not value:
-                    hit = json_cache[id(value)] = (value, field.get_db_prep_save(value, connection))
+                    hit = json_cache[id(value)] = (value, copy_json(field, value))
                 values[index] = hit[1]
             elif isinstance(value, dt.datetime):
                 key = (index, value)

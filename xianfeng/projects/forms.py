@@ -127,8 +127,24 @@ def _choice(label: str, choices: Any, *, required: bool = True, blank: bool = Fa
     )
 
 
+class _ListChoiceIterator(forms.models.ModelChoiceIterator):
+    """The options of a small reference list read with one plain query. Django's iterator reads
+    them through QuerySet.iterator(), which on PostgreSQL opens a server-side cursor: three round
+    trips (DECLARE, FETCH, CLOSE) for a few dozen rows, on every page with a filter bar."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class _ListModelChoiceField(forms.ModelChoiceField):
+    iterator = _ListChoiceIterator
+
+
 def _model_choice(label: str, queryset: QuerySet[Any], *, required: bool = False) -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
+    return _ListModelChoiceField(
         label=label,
         queryset=queryset,
         required=required,

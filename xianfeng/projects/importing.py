@@ -43,7 +43,9 @@ from xianfeng.audit.choices import ChangeAction
 from xianfeng.audit.models import ChangeRecord
 from xianfeng.audit.services import change_record_build, diff, snapshot
 from xianfeng.lib import clock
+from xianfeng.lib.bulk import copy_json
 from xianfeng.lib.errors import ConflictError
+from xianfeng.lib.validation import Memo
 from xianfeng.org.choices import RegionLevel, Role
 from xianfeng.org.models import Department, Leader, Region, User
 from xianfeng.parks.models import IndustryChain, Park
@@ -837,6 +839,7 @@ class _Planner:
         self.refs = References.load()
         self.rows: list[_Row] = []
         self._serials: dict[int, int] = {}
+        self.clean_memo: Memo = {}  # each field's check of a value, done once per import
 
     # -- errors
 
@@ -1130,7 +1133,7 @@ class _Planner:
         project = _instance(Project, fields)
         project.internal_code = self._next_code(row.year)  # before validation: it is in search_text
         try:
-            services.project_validate(project, references_loaded=True)
+            services.project_validate(project, references_loaded=True, memo=self.clean_memo)
         except ValidationError as exc:
             self.validation_errors(row, exc)
         self._attach(project)
@@ -1143,7 +1146,7 @@ class _Planner:
         fields: dict[str, Any] = {k: values[k] for k in ENTRY_KEYS if values.get(k) is not None}
         entry = _instance(ProgrammeEntry, {**fields, "project": project, "year": row.year})
         try:
-            services._entry_validate(entry, references_loaded=True)
+            services._entry_validate(entry, references_loaded=True, memo=self.clean_memo)
         except ValidationError as exc:
             self.validation_errors(row, exc)
         return entry
@@ -1175,7 +1178,7 @@ class _Planner:
                     _("项目代码 %(code)s 已被项目“%(other)s”使用") % {"code": code, "other": clash.name},
                 )
         try:
-            services.project_validate(project, references_loaded=True)
+            services.project_validate(project, references_loaded=True, memo=self.clean_memo)
         except ValidationError as exc:
             self.validation_errors(row, exc)
         self._attach(project)
@@ -1198,7 +1201,7 @@ class _Planner:
             setattr(entry, key, value)
         entry.project = project
         try:
-            services._entry_validate(entry, references_loaded=True)
+            services._entry_validate(entry, references_loaded=True, memo=self.clean_memo)
         except ValidationError as exc:
             self.validation_errors(row, exc)
         row.entry = entry
@@ -1223,7 +1226,7 @@ class _Planner:
                 try:
                     day = services._stage_rules(simulated, to_stage, effective, row.reason)
                     services._stage_apply(simulated, to_stage, day)
-                    services.project_validate(simulated, references_loaded=True)
+                    services.project_validate(simulated, references_loaded=True, memo=self.clean_memo)
                 except ValidationError as exc:
                     if hasattr(exc, "error_dict") and "reason" in exc.error_dict:
                         for message in exc.message_dict["reason"]:
@@ -1335,18 +1338,16 @@ def _apply(planner: _Planner, *, request_id: str, result: ImportResult) -> None:
     at = clock.now()
     now = timezone.now()
     creating = [r for r in planner.rows if r.new is not None]
-    records: list[ChangeRecord] = []
+    records: list[_RecordRow] = []
+    shared = _record_shared(actor, request_id, at)
 
     # New projects: one insert, then their ids by the (unique) internal codes given in planning.
     new_projects: list[Project] = [r.new for r in creating]  # type: ignore[misc]
-    _insert(Project, new_projects, now)
-    _fetch_ids(new_projects, Project.objects.all(), "internal_code", lambda p: p.internal_code)
+    _insert(Project, new_projects, now, returning=True)
     milestones: list[Milestone] = []
     transitions: list[StageTransition] = []
     for project in new_projects:
-        records.append(
-            _record(actor, ChangeAction.CREATE, project, diff(Project, {}, snapshot(project)), request_id, at)
-        )
+        records.append(_record(shared, ChangeAction.CREATE, project, diff(Project, {}, snapshot(project))))
         for kind, day in services._milestone_dates(project):
             if day is not None:
                 milestones.append(Milestone(project=project, kind=kind, actual_date=day))
@@ -1360,7 +1361,7 @@ def _apply(planner: _Planner, *, request_id: str, result: ImportResult) -> None:
     for row in planner.rows:
         if row.project is not None and row.project_changes:
             project = row.project
-            records.append(_record(actor, ChangeAction.UPDATE, project, row.project_changes, request_id, at))
+            records.append(_record(shared, ChangeAction.UPDATE, project, row.project_changes))
             project.version += 1
             project.updated_at = now
             groups[tuple(sorted(row.project_changes))].append(project)
@@ -1381,17 +1382,10 @@ def _apply(planner: _Planner, *, request_id: str, result: ImportResult) -> None:
             entry.version += 1
             entry.updated_at = now
             entry_groups[tuple(sorted(row.entry_changes))].append(entry)
-            records.append(_record(actor, ChangeAction.UPDATE, entry, row.entry_changes, request_id, at))
-    _insert(ProgrammeEntry, new_entries, now)
-    for year in {e.year for e in new_entries}:
-        same_year = [e for e in new_entries if e.year == year]
-        _fetch_ids(same_year, ProgrammeEntry.objects.filter(year=year), "project_id", lambda e: e.project_id)
+            records.append(_record(shared, ChangeAction.UPDATE, entry, row.entry_changes))
+    _insert(ProgrammeEntry, new_entries, now, returning=True)
     for entry in new_entries:
-        records.append(
-            _record(
-                actor, ChangeAction.CREATE, entry, diff(ProgrammeEntry, {}, snapshot(entry)), request_id, at
-            )
-        )
+        records.append(_record(shared, ChangeAction.CREATE, entry, diff(ProgrammeEntry, {}, snapshot(entry))))
     for names, changed in entry_groups.items():
         ProgrammeEntry.objects.bulk_update(changed, [*names, "version", "updated_at"])
     _insert(Milestone, milestones, now)
@@ -1436,7 +1430,9 @@ def _is_plain(f: Any) -> bool:
     return isinstance(f, _PLAIN_FIELDS) or type(f) is models.DateField
 
 
-def _insert(model: type[models.Model], objects: list[Any], now: dt.datetime) -> None:
+def _insert(
+    model: type[models.Model], objects: list[Any], now: dt.datetime, *, returning: bool = False
+) -> None:
     """INSERT unsaved instances with one executemany (COPY on PostgreSQL): what bulk_create writes,
     without building SQL for every value (which costs more than the database does). Like
     bulk_create, sends no signals; auto_now fields get ``now``; typed values go through the
@@ -1463,11 +1459,14 @@ def _insert(model: type[models.Model], objects: list[Any], now: dt.datetime) -> 
     attnames = [f.attname for f in fields]
     rows = []
     seen: dict[tuple[int, Any], Any] = {}  # e.g. one timestamp for the whole batch: adapt it once
+    copying = db.vendor == "postgresql"
     for obj in objects:
         values = [getattr(obj, name) for name in attnames]
         for index, f in prepared:
             value = values[index]
-            if isinstance(value, dt.datetime):
+            if copying and isinstance(f, models.JSONField):
+                values[index] = copy_json(f, value)
+            elif isinstance(value, dt.datetime):
                 marker = (index, value)
                 if marker not in seen:
                     seen[marker] = f.get_db_prep_save(value, db)
@@ -1477,37 +1476,77 @@ def _insert(model: type[models.Model], objects: list[Any], now: dt.datetime) -> 
         for index, value in constants.items():
             values[index] = value
         rows.append(values)
+    table, pk = quote(model._meta.db_table), model._meta.pk
+    ids: list[int] = []
     with db.cursor() as cursor:
         raw = getattr(cursor, "cursor", None)
         if db.vendor == "postgresql" and hasattr(raw, "copy"):
-            # COPY: a third of executemany's time on PostgreSQL; psycopg adapts each value.
-            columns = ", ".join(quote(f.column) for f in fields)
-            with raw.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+            # COPY: a third of executemany's time on PostgreSQL; psycopg adapts each value. With
+            # ``returning``, the new ids are drawn from the table's sequence first.
+            columns = [quote(f.column) for f in fields]
+            if returning:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [model._meta.db_table, pk.column, len(rows)],
+                )
+                ids = [row[0] for row in cursor.fetchall()]
+                columns.insert(0, quote(pk.column))
+                rows = [[ident, *values] for ident, values in zip(ids, rows, strict=True)]
+            with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for values in rows:
                     copy.write_row(values)
-            return
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[start : start + 5000])
+        elif returning:
+            # Multi-row INSERT … RETURNING: the ids come back in row order (as bulk_create relies on).
+            per_statement = max(1, 30000 // len(fields))
+            placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+            head = sql.split(" VALUES ")[0]
+            for start in range(0, len(rows), per_statement):
+                chunk = rows[start : start + per_statement]
+                cursor.execute(
+                    f"{head} VALUES {', '.join([placeholder] * len(chunk))} RETURNING {quote(pk.column)}",
+                    [value for values in chunk for value in values],
+                )
+                ids.extend(row[0] for row in cursor.fetchall())
+        else:
+            for start in range(0, len(rows), 5000):
+                cursor.executemany(sql, rows[start : start + 5000])
+    if returning:
+        for obj, ident in zip(objects, ids, strict=True):
+            obj.pk = ident
+            obj._state.adding = False
+            obj._state.db = DEFAULT_DB_ALIAS
 
 
-def _fetch_ids(objects: list[Any], queryset: Any, key_field: str, key: Any) -> None:
-    """Give freshly inserted rows their ids, looked up by a unique key."""
-    wanted = {key(obj): obj for obj in objects}
-    keys = list(wanted)
-    for chunk in _chunks(keys, 2000):
-        for pk, value in queryset.filter(**{f"{key_field}__in": chunk}).values_list("pk", key_field):
-            obj = wanted.get(value)
-            if obj is not None:
-                obj.pk = pk
-                obj._state.adding = False
-                obj._state.db = DEFAULT_DB_ALIAS
+_RECORD_ATTNAMES = tuple(f.attname for f in ChangeRecord._meta.concrete_fields if not f.primary_key)
 
 
-def _record(
-    actor: User, action: str, instance: Any, changes: dict[str, Any], request_id: str, at: dt.datetime
-) -> ChangeRecord:
-    return change_record_build(
-        actor=actor, action=action, instance=instance, changes=changes, request_id=request_id, at=at
+class _RecordRow:
+    """The values of one ChangeRecord as _insert reads them, without a model instance per row."""
+
+    __slots__ = _RECORD_ATTNAMES
+
+    def __init__(self, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+
+
+def _record_shared(actor: User, request_id: str, at: dt.datetime) -> dict[str, Any]:
+    """The columns every record of one import shares, as change_record_build fills them."""
+    sample = change_record_build(
+        actor=actor, action=ChangeAction.UPDATE, object_type="-", request_id=request_id, at=at
+    )
+    return {name: getattr(sample, name) for name in ("at", "actor_id", "actor_name", "reason", "request_id")}
+
+
+def _record(shared: dict[str, Any], action: str, instance: Any, changes: dict[str, Any]) -> _RecordRow:
+    """What change_record_build gives for ``instance``, as a row for _insert."""
+    return _RecordRow(
+        **shared,
+        action=str(action),
+        object_type=instance._meta.label,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:300],
+        changes=changes or {},
     )
 
 

@@ -84,8 +84,17 @@ class ProjectFilters:
         return result
 
 
-def project_list(*, user: User, filters: ProjectFilters) -> QuerySet[Project]:
-    """The filtered, sorted registry as the user may see it, one query per page."""
+LIST_RELATED = ("lead_unit", "street", "chain", "park", "leader")
+
+
+def project_list(
+    *, user: User, filters: ProjectFilters, related: tuple[str, ...] = LIST_RELATED
+) -> QuerySet[Project]:
+    """The filtered, sorted registry as the user may see it, one query per page.
+
+    ``related``: the reference rows joined in (select_related). A caller that shows fewer asks
+    for fewer: on PostgreSQL each join costs the planner more than the page costs to read (with
+    all five, planning the page query takes several times its execution)."""
     qs = Project.objects.restrict(user, "view")
     qs = qs.filter(archived_at__isnull=False) if filters.archived else qs.filter(archived_at__isnull=True)
     if filters.year:
@@ -132,7 +141,7 @@ def project_list(*, user: User, filters: ProjectFilters) -> QuerySet[Project]:
     if not filters.year and columns[0].startswith("year_"):
         columns = SORTS["code"]
     order = [("-" + c if descending and i == 0 else c) for i, c in enumerate(columns)]
-    return qs.select_related("lead_unit", "street", "chain", "park", "leader").order_by(*order)
+    return qs.select_related(*related).order_by(*order)
 
 
 def project_totals(*, queryset: QuerySet[Project], year: int | None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from xianfeng.audit.choices import ChangeAction
 from xianfeng.audit.services import record_create, record_update, snapshot
 from xianfeng.lib import clock
 from xianfeng.lib.errors import ConflictError
+from xianfeng.lib.validation import Memo, full_clean_cached
 from xianfeng.org.choices import UNIT_ROLES, Role
 from xianfeng.org.models import User
 from xianfeng.projects.choices import STAGE_ORDER, STARTED_STAGES, MilestoneKind, Stage
@@ -109,12 +110,14 @@ def _search_text(project: Project) -> str:
     )
 
 
-def project_validate(project: Project, *, references_loaded: bool = False) -> None:
+def project_validate(project: Project, *, references_loaded: bool = False, memo: Memo | None = None) -> None:
     """Field rules plus the rules that tie fields together; raises ValidationError per field.
 
     ``references_loaded``: the caller set every foreign key from rows it has just read (the bulk
     import does), so skip full_clean's one-query-per-key existence checks and the check-constraint
     queries (the field validators state the same rules); required keys are still checked.
+    ``memo`` (with ``references_loaded``): a dict kept over many calls, so each field checks a
+    repeated value once (see xianfeng.lib.validation).
     """
     errors: dict[str, list[str]] = {}
 
@@ -134,7 +137,12 @@ def project_validate(project: Project, *, references_loaded: bool = False) -> No
             if not f.blank and getattr(project, f.attname) is None:
                 add(f.name, str(f.error_messages["blank"]))
     try:
-        project.full_clean(exclude=exclude, validate_unique=False, validate_constraints=not references_loaded)
+        if references_loaded and memo is not None:
+            full_clean_cached(project, exclude=exclude, memo=memo)
+        else:
+            project.full_clean(
+                exclude=exclude, validate_unique=False, validate_constraints=not references_loaded
+            )
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             for message in messages:
@@ -473,13 +481,21 @@ def project_restore(*, actor: User, project: Project, reason: str = "") -> Proje
 # ---------------------------------------------------------------- programme entries
 
 
-def _entry_validate(entry: ProgrammeEntry, *, references_loaded: bool = False) -> None:
-    """``references_loaded``: as in project_validate, skip the check-constraint queries."""
+_ENTRY_RELATIONS = [f.name for f in ProgrammeEntry._meta.concrete_fields if f.is_relation]
+
+
+def _entry_validate(
+    entry: ProgrammeEntry, *, references_loaded: bool = False, memo: Memo | None = None
+) -> None:
+    """``references_loaded``, ``memo``: as in project_validate, skip the check-constraint queries."""
     errors: dict[str, list[str]] = {}
     try:
-        entry.full_clean(
-            exclude=["project"], validate_unique=False, validate_constraints=not references_loaded
-        )
+        if references_loaded and memo is not None:
+            full_clean_cached(entry, exclude=_ENTRY_RELATIONS, memo=memo)
+        else:
+            entry.full_clean(
+                exclude=["project"], validate_unique=False, validate_constraints=not references_loaded
+            )
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if entry.kind == "new_start" and not entry.planned_start_month:

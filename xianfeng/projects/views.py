@@ -129,7 +129,8 @@ _LEVEL_LABELS = dict(Level.choices)
 def project_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     filters, years = _request_filters(request)
-    queryset = selectors.project_list(user=user, filters=filters)
+    # The page shows the unit, street and leader of each row: only those are joined.
+    queryset = selectors.project_list(user=user, filters=filters, related=("lead_unit", "street", "leader"))
     totals = selectors.project_totals(queryset=queryset, year=filters.year)
     paginator = Paginator(queryset, PAGE_SIZE)
     paginator.count = totals["count"]  # known already: saves a second COUNT(*)

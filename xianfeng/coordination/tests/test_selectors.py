@@ -276,3 +276,21 @@ def test_project_page_links_to_its_problems_with_the_open_count(
     client.force_login(clerk_a)
     html = client.get(reverse("projects:detail", args=[project_a.pk])).content.decode()
     assert link.url.replace("&", "&amp;") in html and "共 2 个，未销号 1 个" in html
+
+
+def test_board_search_matches_title_or_project_name(
+    clerk_a, clerk_b, dispatcher, project_a, project_b
+) -> None:
+    project_b.name = "乙单位道路改造项目"
+    project_b.save(update_fields=["name"])
+    on_a = raise_problem(clerk_a, project_a, title="道路征收迟缓")
+    raise_problem(clerk_a, project_a, title="资金未到位")
+    on_b = raise_problem(clerk_b, project_b, title="资金未到位")
+
+    def found(q: str) -> set[int]:
+        filters = selectors.BoardFilters.from_params(QueryDict(f"q={q}"))
+        return set(selectors.problem_board(user=dispatcher, filters=filters).values_list("pk", flat=True))
+
+    assert found("道路") == {on_a.pk, on_b.pk}  # one by its title, one by its project's name
+    assert found("乙单位 资金") == {on_b.pk}  # every term must match, each in either place
+    assert found("无此内容") == set()
