@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from xianfeng.dispatch.choices import PeriodStatus, ReportAction, ReportStatus, StageReached
@@ -123,7 +124,7 @@ class ReportingPeriod(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year}年{self.month}月"
+        return self.label
 
     @property
     def key(self) -> str:
@@ -132,7 +133,7 @@ class ReportingPeriod(models.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.year}年{self.month}月"
+        return gettext("%(year)s年%(month)s月") % {"year": self.year, "month": self.month}
 
     @property
     def end_date(self) -> dt.date:
