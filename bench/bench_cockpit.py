@@ -17,8 +17,10 @@ by the end of Q3, the year's investment plan) and computes November's warnings a
 It then times, signed in as a leader: the cockpit's data (``cockpit.selectors.cockpit_data``, the
 default period and a replay of June), the page and the API; and, as the yardstick, the raw SQL
 aggregates the page needs, hand-written (the figures by kind, level, category, unit, street and
-chain with the funnel's stages, the monthly curve, the problems, the warnings' counts and lists,
-the forecast's points, the targets' counts, the names). It prints the medians, the CPU time per
+chain with the funnel's stages, the problems, the warnings' counts by colour and rule and their
+lists, the forecast's stored points — the monthly curve's actual line, which the cockpit reads
+there too —, the targets as of the month with the projects that threaten them and their
+forecasts, the names). It prints the medians, the CPU time per
 run (this process, plus the PostgreSQL backend's), the query counts and the ratio, against the
 targets: PostgreSQL, the cockpit's data ≤ 300 ms and ≤ 2× the raw SQL.
 """
@@ -125,19 +127,25 @@ def enrich(seed: int = 20241207) -> dict[str, Any]:
             )
             plan = Decimal(cursor.fetchone()[0])
         common = {"year": 2024, "owner_unit": owner, "start_date": dt.date(2024, 1, 1), "source": "computed"}
+        # The definitions as the targets' form saves them (cleaned: "all of them" counts the
+        # denominator, so the start targets' threats are listed as on the real board).
+        from xianfeng.targets.definitions import validate
+
         Target.objects.create(
             code="bench-h1",
             name="省、市重点项目上半年全部开工",
             deadline=dt.date(2024, 6, 30),
             target_value=Decimal(1),
             unit_of_measure="个",
-            definition={
-                "entity": "entries",
-                "measure": "count",
-                "filters": {"year": 2024, "level": ["province", "city"]},
-                "date": {"field": "actual_start", "on_or_before": "2024-06-30"},
-                "target": "all",
-            },
+            definition=validate(
+                {
+                    "entity": "entries",
+                    "measure": "count",
+                    "filters": {"year": 2024, "level": ["province", "city"]},
+                    "date": {"field": "actual_start", "on_or_before": "2024-06-30"},
+                    "target": "all",
+                }
+            ),
             order=1,
             **common,
         )
@@ -147,13 +155,15 @@ def enrich(seed: int = 20241207) -> dict[str, Any]:
             deadline=dt.date(2024, 9, 30),
             target_value=Decimal(1),
             unit_of_measure="个",
-            definition={
-                "entity": "entries",
-                "measure": "count",
-                "filters": {"year": 2024, "kind": ["new_start"]},
-                "date": {"field": "actual_start", "on_or_before": "2024-09-30"},
-                "target": "all",
-            },
+            definition=validate(
+                {
+                    "entity": "entries",
+                    "measure": "count",
+                    "filters": {"year": 2024, "kind": ["new_start"]},
+                    "date": {"field": "actual_start", "on_or_before": "2024-09-30"},
+                    "target": "all",
+                }
+            ),
             order=2,
             **common,
         )
@@ -193,7 +203,7 @@ def raw_sql(
                                    JOIN dispatch_reportingperiod p2 ON p2.id = r2.period_id
                                   WHERE r2.entry_id = e.id AND p2.year = %s AND p2.month <= %s
                                     AND r2.status IN {HANDED_IN}), 0) END"""
-    base = f"""SELECT e.kind, e.level, p.category, p.lead_unit_id, p.street_id, p.chain_id,
+    base = f"""SELECT e.id, e.kind, e.level, p.category, p.lead_unit_id, p.street_id, p.chain_id,
                       p.total_investment AS total, e.planned_investment AS planned, {ytd} AS ytd,
                       e.planned_start_month AS psm, p.actual_start, p.actual_completion, p.stage
                  FROM projects_programmeentry e
@@ -212,23 +222,25 @@ def raw_sql(
                  THEN 1 ELSE 0 END)"""
     measure_params = [end, end, end, end]
     dims = "kind, level, category, lead_unit_id, street_id, chain_id"
+    # The investment target's threats: the entries whose year-to-date is below the expected share
+    # of their plan (the time progress, whole months), largest shortfall first, the first five,
+    # and how many (the target's value is the total year-to-date of the figures).
+    tenths = round(Decimal(month * 1000) / 12)  # time progress in tenths of a percent, half up
+    behind = f"planned > 0 AND planned * {tenths} > ytd * 1000"
+    threats = f"""SELECT id, planned, ytd, COUNT(*) OVER () FROM base WHERE {behind}
+                   ORDER BY planned * {tenths} - ytd * 1000 DESC, id LIMIT 5"""
     if postgresql:
+        nulls = ", ".join(["NULL"] * 7)
         figures = (
-            f"WITH base AS MATERIALIZED ({base}) SELECT {dims}, {measures} FROM base "
-            f"GROUP BY GROUPING SETS ((kind), (level), (category), (lead_unit_id), (street_id), (chain_id))"
+            f"WITH base AS MATERIALIZED ({base}), threats AS ({threats}) "
+            f"SELECT 'sum', {dims}, {measures} FROM base "
+            f"GROUP BY GROUPING SETS ((kind), (level), (category), (lead_unit_id), (street_id), (chain_id)) "
+            f"UNION ALL SELECT 'threat', NULL, NULL, NULL, id, NULL, NULL, count, planned, ytd, {nulls} "
+            f"FROM threats"
         )
     else:
         figures = f"SELECT {dims}, {measures} FROM ({base}) AS base GROUP BY {dims}"
-    curve = f"""SELECT month, SUM(step) FROM (
-                  SELECT p.month, r.invested_ytd - COALESCE(LAG(r.invested_ytd)
-                         OVER (PARTITION BY r.entry_id ORDER BY p.month), 0) AS step
-                    FROM dispatch_monthlyreport r
-                    JOIN dispatch_reportingperiod p ON p.id = r.period_id
-                    JOIN projects_programmeentry e ON e.id = r.entry_id
-                    JOIN projects_project pr ON pr.id = e.project_id
-                   WHERE p.year = %s AND p.month <= %s AND r.status IN {HANDED_IN}
-                     AND e.year = %s AND pr.archived_at IS NULL AND pr.stage <> 'cancelled') s
-                GROUP BY month"""
+        threats = f"WITH base AS ({base}) {threats}"
     open_q = "(closed_on IS NULL OR closed_on > %s)"
     overdue_q = f"{open_q} AND (resolved_at IS NULL OR resolved_at::date > %s) AND deadline < %s"
     if not postgresql:
@@ -248,35 +260,61 @@ def raw_sql(
         .replace("deadline <", "pb.deadline <")
     }
                         ORDER BY pb.deadline, pb.id LIMIT 10"""
-    warnings_count = "SELECT colour, COUNT(*) FROM targets_projectsignal WHERE period_id = %s GROUP BY colour"
+    rules = ", ".join(
+        f"SUM(CASE WHEN {rule}_colour = '{colour}' THEN 1 ELSE 0 END)"
+        for rule in ("start", "pace", "reporting")
+        for colour in ("red", "yellow")
+    )
+    warnings_count = f"""SELECT colour, COUNT(*), MAX(computed_at), {rules},
+                               SUM(CASE WHEN previous_colour <> '' AND previous_colour <> colour
+                                        THEN 1 ELSE 0 END)
+                          FROM targets_projectsignal WHERE period_id = %s GROUP BY colour"""
     warnings_list = """SELECT s.project_id, pr.name, d.name, s.colour, s.reasons FROM targets_projectsignal s
                          JOIN projects_project pr ON pr.id = s.project_id
                          JOIN org_department d ON d.id = pr.lead_unit_id
                         WHERE s.period_id = %s AND s.colour = %s ORDER BY s.id LIMIT 20"""
     forecast = """SELECT month, planned, actual, forecast FROM targets_forecastpoint
                    WHERE period_id = %s AND unit_id IS NULL ORDER BY month"""
+    # The start targets as of the month (the cut-off is the earlier of the deadline and the month's
+    # end), not counting archived or cancelled projects; the list of those not started in time.
     targets = """SELECT
           SUM(CASE WHEN e.level IN ('province', 'city') THEN 1 ELSE 0 END),
           SUM(CASE WHEN e.level IN ('province', 'city') AND p.actual_start <= %s THEN 1 ELSE 0 END),
           SUM(CASE WHEN e.kind = 'new_start' THEN 1 ELSE 0 END),
-          SUM(CASE WHEN e.kind = 'new_start' AND p.actual_start <= %s THEN 1 ELSE 0 END),
-          SUM(e.invested_ytd), SUM(e.planned_investment)
+          SUM(CASE WHEN e.kind = 'new_start' AND p.actual_start <= %s THEN 1 ELSE 0 END)
         FROM projects_programmeentry e JOIN projects_project p ON p.id = e.project_id
-        WHERE e.year = %s AND p.archived_at IS NULL"""
+        WHERE e.year = %s AND p.archived_at IS NULL AND p.stage <> 'cancelled'"""
+    pending = """SELECT e.id, p.name, d.name, e.planned_start_month, p.stage, COUNT(*) OVER ()
+          FROM projects_programmeentry e JOIN projects_project p ON p.id = e.project_id
+          JOIN org_department d ON d.id = p.lead_unit_id
+         WHERE e.year = %s AND p.archived_at IS NULL AND p.stage <> 'cancelled' AND {which}
+           AND NOT (p.actual_start IS NOT NULL AND p.actual_start <= %s)
+         ORDER BY CASE WHEN p.actual_start <= %s THEN 1 ELSE 0 END,
+                  CASE WHEN e.planned_start_month IS NULL THEN 1 ELSE 0 END,
+                  e.planned_start_month, e.planned_investment DESC, p.name, e.id LIMIT 5"""
+    target_rows = """SELECT t.id, t.name, f.probability, f.expected_value FROM targets_target t
+          LEFT JOIN targets_targetforecast f ON f.target_id = t.id AND f.year = %s AND f.month = %s
+         WHERE t.year = %s AND t.archived_at IS NULL ORDER BY t."order", t.id"""
     names = """SELECT 'unit', id, name FROM org_department UNION ALL SELECT 'street', id, name FROM org_region
                UNION ALL SELECT 'chain', id, name FROM parks_industrychain"""
-    return [
+    h1, q3 = min(dt.date(year, 6, 30), end), min(dt.date(year, 9, 30), end)
+    statements = [
         (figures, base_params + measure_params),
-        (curve, [year, month, year]),
         (problems, [end, end, end, end, year_start, end, end]),
         (overdue_list, [end, end, end, end]),
         (warnings_count, [period_id]),
         (warnings_list, [period_id, "red"]),
         (warnings_list, [period_id, "yellow"]),
         (forecast, [period_id]),
-        (targets, [dt.date(year, 6, 30), dt.date(year, 9, 30), year]),
+        (targets, [h1, q3, year]),
+        (pending.format(which="e.level IN ('province', 'city')"), [year, h1, end]),
+        (pending.format(which="e.kind = 'new_start'"), [year, q3, end]),
+        (target_rows, [year, month, year]),
         (names, []),
     ]
+    if not postgresql:
+        statements.insert(1, (threats, base_params))
+    return statements
 
 
 # ---------------------------------------------------------------- timing
@@ -446,7 +484,9 @@ def main() -> int:
                 ),
                 (
                     "target board (targets app)",
-                    lambda: selectors.target_board(user=leader, year=2024, as_of=period.end_date),
+                    lambda: selectors.target_board(
+                        user=leader, year=2024, as_of=period.end_date, threat_limit=selectors.THREAT_LIMIT
+                    ),
                 ),
                 ("problems (coordination app)", lambda: selectors._problem_panel(leader, period.end_date)),
             ]

@@ -71,6 +71,7 @@ YELLOW_POINTS = Decimal(10)
 RED_POINTS = Decimal(30)
 LIST_LIMIT = 20  # rows of each of the red and yellow lists shown
 OVERDUE_LIMIT = 10  # overdue problems listed
+THREAT_LIMIT = 5  # projects listed under each target (with how many there are)
 NO_CHAIN = "none"
 DONE_STAGES = [Stage.COMPLETED, Stage.OPERATING]
 
@@ -641,7 +642,7 @@ def _target_rows(board: list[TargetProgress]) -> list[TargetRow]:
                         reason=t.reason,
                         url=t.url,
                     )
-                    for t in progress.threats[:5]
+                    for t in progress.threats[:THREAT_LIMIT]
                 ],
                 threat_count=progress.threat_count,
                 url=reverse("targets:detail", args=[target.pk]),
@@ -744,7 +745,9 @@ def cockpit_data(
     warnings = _warning_panel(summary) if summary.computed else None
     if warnings is None:
         missing.append("warnings")
-    targets = _target_rows(target_board(user=user, year=year, as_of=period.end_date))
+    targets = _target_rows(
+        target_board(user=user, year=year, as_of=period.end_date, threat_limit=THREAT_LIMIT)
+    )
     problems = _problem_panel(user, period.end_date)
 
     met = sum(1 for t in targets if t.status == "met")

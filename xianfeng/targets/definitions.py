@@ -30,22 +30,34 @@ naming the bad part; :func:`evaluate` computes the value (and the denominator) a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.db.models import (
+    Case,
     Count,
+    DecimalField,
     F,
+    FilteredRelation,
+    IntegerField,
     Max,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
+    Value,
+    When,
 )
+from django.db.models.functions import Coalesce
 
 from xianfeng.dispatch.choices import HANDED_IN_STATUSES
-from xianfeng.dispatch.models import MonthlyReport, month_end
+from xianfeng.dispatch.models import MonthlyReport, ReportingPeriod, month_end
 from xianfeng.org.models import Department, Region
 from xianfeng.parks.models import IndustryChain, Park
 from xianfeng.projects.choices import Category, Kind, Level, Stage
@@ -335,41 +347,80 @@ def ytd_reports(as_of: dt.date) -> QuerySet[MonthlyReport]:
     )
 
 
-def entry_ytds(entries: QuerySet[ProgrammeEntry], as_of: dt.date) -> dict[int, tuple[Decimal, Decimal]]:
-    """Per entry of ``entries``: (year's planned investment, year-to-date as of ``as_of``), read the
-    way the dispatch statistics read it — the entry's own ``invested_ytd`` when it is as of that
-    date or earlier (the dispatch services keep it equal to the latest handed-in report), else the
-    largest year-to-date among its handed-in reports of its own year for months ended by then (a
-    year-to-date never falls). Two queries at most, whatever the number of entries."""
-    rows = list(entries.values_list("pk", "planned_investment", "invested_as_of", "invested_ytd"))
-    result: dict[int, tuple[Decimal, Decimal]] = {}
-    replay: set[int] = set()
-    for pk, planned, dated, ytd in rows:
-        if dated is not None and dated <= as_of:
-            result[pk] = (planned, ytd)
-        else:
-            result[pk] = (planned, ZERO)
-            replay.add(pk)
-    if replay:
-        reports = (
-            MonthlyReport.objects.filter(
-                entry__in=entries.values("pk"), status__in=HANDED_IN_STATUSES, period__year=F("entry__year")
-            )
-            .filter(period_done_q(as_of))
-            .values("entry_id")
-            .annotate(m=Max("invested_ytd"))
-            .values_list("entry_id", "m")
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+YTD = "xf_ytd"  # the annotation :func:`with_ytd` adds
+
+
+def last_done_month(as_of: dt.date) -> dt.date:
+    """The end of the last month that ended on or before ``as_of``."""
+    return as_of if as_of == month_end(as_of.year, as_of.month) else _previous_month_end(as_of)
+
+
+def with_ytd(entries: QuerySet[ProgrammeEntry], as_of: dt.date) -> QuerySet[ProgrammeEntry]:
+    """``entries`` annotated with ``xf_ytd``, their year-to-date as of ``as_of``: the year-to-date
+    of the entry's latest handed-in report of its own year for a month ended by then (a
+    year-to-date never falls, so the largest one), 0 when there is none. Computed in the database
+    with the dispatch statistics' expression (``dispatch.statistics._latest_ytd``), cheap paths
+    first: the entry's registry figure when it is as of that date or earlier (the dispatch
+    services keep it equal to the latest handed-in report); else its handed-in report of the last
+    month ended by then; else the largest among its handed-in reports up to then. One small query
+    to find that month's reporting period (and whether its reports are needed), none for the
+    rows."""
+    last = last_done_month(as_of)
+    # The month's period, and the latest date of any entry's registry figure: when none is after
+    # ``as_of`` (reading the latest month), every entry takes the first path or has no report at
+    # all, and the month's reports need not be joined.
+    latest_figure = (
+        ProgrammeEntry.objects.filter(invested_as_of__isnull=False)
+        .order_by("-invested_as_of")
+        .values("invested_as_of")[:1]
+    )
+    found = (
+        ReportingPeriod.objects.filter(year=last.year, month=last.month)
+        .annotate(xf_latest=Subquery(latest_figure))
+        .values_list("pk", "xf_latest")
+        .first()
+    )
+    period_id = None
+    if found is not None and (found[1] is None or found[1] > as_of):
+        period_id = found[0]
+    earlier = (
+        MonthlyReport.objects.filter(
+            entry_id=OuterRef("pk"), period__year=OuterRef("year"), status__in=HANDED_IN_STATUSES
         )
-        for pk, ytd in reports:
-            if pk in replay:
-                result[pk] = (result[pk][0], Decimal(ytd or ZERO))
-    return result
+        .filter(period_done_q(as_of))
+        .order_by()
+        .values("entry_id")
+        .annotate(latest=Max("invested_ytd"))
+        .values("latest")[:1]
+    )
+    whens = [When(Q(invested_as_of__lte=as_of), then=F("invested_ytd"))]
+    if period_id is not None:
+        entries = entries.annotate(
+            xf_month_report=FilteredRelation("reports", condition=Q(reports__period_id=period_id))
+        )
+        whens.append(
+            When(
+                Q(year=last.year, xf_month_report__status__in=HANDED_IN_STATUSES),
+                then=F("xf_month_report__invested_ytd"),
+            )
+        )
+    return entries.annotate(
+        **{
+            YTD: Case(
+                *whens,
+                default=Coalesce(Subquery(earlier, output_field=MONEY), Value(ZERO), output_field=MONEY),
+                output_field=MONEY,
+            )
+        }
+    )
 
 
 def _ytd_as_of(entries: QuerySet[ProgrammeEntry], as_of: dt.date) -> Decimal:
-    """Sum over ``entries`` of their year-to-date as of ``as_of``."""
-    total = sum((ytd for _planned, ytd in entry_ytds(entries, as_of).values()), ZERO)
-    return Decimal(total).quantize(CENTS)
+    """Sum over ``entries`` of their year-to-date as of ``as_of`` (one aggregate in the database)."""
+    with no_jit():
+        total = with_ytd(entries.order_by(), as_of).aggregate(total=Sum(YTD))["total"]
+    return Decimal(total or ZERO).quantize(CENTS)
 
 
 def _measure(definition: dict[str, Any], qs: QuerySet[Any], as_of: dt.date) -> Decimal:
@@ -402,6 +453,173 @@ def evaluate(definition: dict[str, Any], as_of: dt.date) -> Evaluation:
     if definition.get("denominator"):
         denominator = _measure(definition, denominator_rows(definition, as_of), as_of)
     return Evaluation(value, denominator)
+
+
+def _entry_filters_q(definition: dict[str, Any]) -> Q:
+    """An entries definition's rows (:func:`_base`) as one condition on the programme entries
+    (every path is single-valued from an entry, so one condition selects what the chained
+    filters select)."""
+    q = Q(project__archived_at__isnull=True) & ~Q(project__stage=Stage.CANCELLED)
+    for name, value in (definition.get("filters") or {}).items():
+        if name == "year":
+            q &= Q(year=value)
+        elif name in ("kind", "level"):
+            q &= Q(**{f"{name}__in": value})
+        elif name in ("category", "stage"):
+            q &= Q(**{f"project__{name}__in": value})
+        elif name == "unit":
+            q &= Q(project__lead_unit__code__in=value)
+        elif name in ("chain", "park", "street"):
+            q &= Q(**{f"project__{name}__code__in": value})
+        elif name == "planned_start_month_lte":
+            q &= Q(planned_start_month__lte=value)
+        elif name == "planned_start_month_gte":
+            q &= Q(planned_start_month__gte=value)
+    return q
+
+
+def batchable(definition: dict[str, Any]) -> bool:
+    """Whether :func:`evaluate_counts` evaluates the definition: counts of programme entries."""
+    return definition.get("entity") == "entries" and definition.get("measure") == "count"
+
+
+def evaluate_counts(definitions: list[dict[str, Any]], as_of: dt.date) -> list[Evaluation]:
+    """:func:`evaluate` of several counts of programme entries at ``as_of`` in one statement: each
+    definition's count (and its "all of them") a filtered count over the programme entries."""
+    if not definitions:
+        return []
+    aggregates: dict[str, Any] = {}
+    for i, definition in enumerate(definitions):
+        assert batchable(definition)
+        rows_q = _entry_filters_q(definition)
+        q = date_q(definition, as_of)
+        aggregates[f"v{i}"] = Count("pk", filter=rows_q & q if q is not None else rows_q)
+        aggregates[f"d{i}"] = Count("pk", filter=rows_q)
+    found = ProgrammeEntry.objects.order_by().aggregate(**aggregates)
+    return [
+        Evaluation(Decimal(found[f"v{i}"]), Decimal(found[f"d{i}"]) if d.get("denominator") else None)
+        for i, d in enumerate(definitions)
+    ]
+
+
+@contextmanager
+def no_jit() -> Iterator[None]:
+    """A transaction in which PostgreSQL does not JIT-compile. For the statements that read every
+    entry's year-to-date: the planner prices the rarely-run report subquery of each row, crosses
+    ``jit_above_cost``, and compiling then costs more than the statement (as the statistics do)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+def _ytd_series(definition: dict[str, Any], days: list[dt.date]) -> list[Evaluation]:
+    """The year-to-date sum of an entries definition at each of ``days`` (:func:`with_ytd`'s
+    rule), in one statement: per entry, the largest handed-in year-to-date of its own year up to
+    each day's last ended month (one pass over its reports), or its registry figure when that is
+    as of the day or earlier; summed per day over the rows counted that day."""
+    ones = IntegerField()
+    flags = {}
+    for i, day in enumerate(days):
+        q = date_q(definition, day)
+        flags[f"xf_m{i}"] = (
+            Case(When(q, then=Value(1)), default=Value(0), output_field=ones) if q else Value(1)
+        )
+    entries = (
+        _base(definition)
+        .order_by()
+        .annotate(xf_pk=F("pk"), xf_year=F("year"), xf_as_of=F("invested_as_of"), xf_ytd=F("invested_ytd"))
+        .annotate(**flags)
+        .values_list("xf_pk", "xf_year", "xf_as_of", "xf_ytd", *flags)
+    )
+    lasts = [last_done_month(day) for day in days]
+    ym = F("period__year") * 12 + F("period__month")
+    reports = (
+        MonthlyReport.objects.filter(status__in=HANDED_IN_STATUSES, period__year=F("entry__year"))
+        .alias(xf_ym=ym)
+        .order_by()
+        .values("entry_id")
+        .annotate(
+            **{
+                f"l{i}": Max(
+                    Case(
+                        When(Q(xf_ym__lte=last.year * 12 + last.month), then=F("invested_ytd")),
+                        default=None,
+                        output_field=MONEY,
+                    )
+                )
+                for i, last in enumerate(lasts)
+            }
+        )
+        .values_list("entry_id", *(f"l{i}" for i in range(len(days))))
+    )
+    e_sql, e_params = entries.query.sql_with_params()
+    r_sql, r_params = reports.query.sql_with_params()
+    sums = ", ".join(
+        f"SUM(CASE WHEN e.m{i} = 1 THEN {{v{i}}} ELSE 0 END), SUM({{v{i}}})" for i in range(len(days))
+    )
+    sums = sums.format(
+        **{
+            f"v{i}": f"(CASE WHEN e.as_of <= %s THEN e.ytd ELSE COALESCE(x.l{i}, 0) END)"
+            for i in range(len(days))
+        }
+    )
+    columns = ", ".join(f"m{i}" for i in range(len(days)))
+    latest = ", ".join(f"l{i}" for i in range(len(days)))
+    sql = f"""
+        WITH e (pk, year, as_of, ytd, {columns}) AS ({e_sql}),
+             x (entry, {latest}) AS ({r_sql})
+        SELECT {sums} FROM e LEFT JOIN x ON x.entry = e.pk
+    """
+    day_params: list[Any] = []
+    for day in days:
+        day_params += [day, day]
+    with no_jit(), connection.cursor() as cursor:
+        cursor.execute(sql, (*e_params, *r_params, *day_params))
+        row = cursor.fetchone()
+    result = []
+    for i in range(len(days)):
+        value, whole = (
+            Decimal(str(v if v is not None else 0)).quantize(CENTS) for v in row[2 * i : 2 * i + 2]
+        )
+        result.append(Evaluation(value, whole if definition.get("denominator") else None))
+    return result
+
+
+def evaluate_series(definition: dict[str, Any], days: list[dt.date]) -> list[Evaluation]:
+    """:func:`evaluate` at each of ``days``, in one statement (each day's value and denominator
+    are filtered aggregates over the same rows). Projects, counted through their entries, are
+    evaluated day by day (their count is of distinct projects)."""
+    if not days:
+        return []
+    entity, measure = definition["entity"], definition["measure"]
+    if entity == "projects":
+        return [evaluate(definition, day) for day in days]
+    if entity == "entries" and measure == "sum" and definition["field"] == "invested_ytd":
+        return _ytd_series(definition, days)
+    qs = _base(definition).order_by()
+    aggregates: dict[str, Any] = {}
+    for i, day in enumerate(days):
+        base = period_done_q(day) if entity == "reports" else None
+        q = date_q(definition, day)
+        met = q if base is None else (base if q is None else base & q)
+        if measure == "count":
+            aggregates[f"v{i}"] = Count("pk", filter=met)
+            aggregates[f"d{i}"] = Count("pk", filter=base)
+        else:
+            what: Any = F(SUM_FIELDS[entity][definition["field"]][0])
+            aggregates[f"v{i}"] = Sum(what, filter=met)
+            aggregates[f"d{i}"] = Sum(what, filter=base)
+    found = qs.aggregate(**aggregates)
+    result = []
+    for i in range(len(days)):
+        value, whole = Decimal(found[f"v{i}"] or 0), Decimal(found[f"d{i}"] or 0)
+        if measure == "sum":
+            value, whole = value.quantize(CENTS), whole.quantize(CENTS)
+        result.append(Evaluation(value, whole if definition.get("denominator") else None))
+    return result
 
 
 # ---------------------------------------------------------------- in words

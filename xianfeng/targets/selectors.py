@@ -10,7 +10,11 @@ expected progress, status, reason in words, the projects that threaten it and it
   both ends counted, so the deadline itself is 100 %), bent by the target's curve.
 - Status: met when progress reaches 100 %; missed when the as-of date reaches the deadline and it
   has not; at risk when progress is behind the expected by more than ``at_risk_margin`` points;
-  on track otherwise.
+  also at risk, before the deadline, when the target's forecast stored for the as-of month (the
+  Monte Carlo over the projects' own paths shown next to it) gives it less than a 30 % chance
+  (难以完成), even with progress within the margin — the reason then says so ("按各项目自身进度
+  模拟，完成概率仅0.0%"), so a board never shows 正常推进 beside 难以完成; on track otherwise.
+  The cockpit counts at risk and missed together, from these statuses.
 - A computed target's value is district-wide (targets are public inside the government); the
   threats listed are only the projects the user may see.
 """
@@ -24,6 +28,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db import connection
 from django.db import models as db
 from django.db.models import Max, QuerySet
 from django.http import Http404
@@ -202,14 +207,18 @@ def manual_value(values: list[TargetValue], as_of: dt.date, baseline: Decimal) -
 
 
 def current_value(
-    target: Target, as_of: dt.date, values: list[TargetValue] | None = None
+    target: Target,
+    as_of: dt.date,
+    values: list[TargetValue] | None = None,
+    evaluation: definitions.Evaluation | None = None,
 ) -> tuple[Decimal, Decimal, Decimal | None]:
-    """(current, target value, denominator) of ``target`` at ``as_of``."""
+    """(current, target value, denominator) of ``target`` at ``as_of`` (``evaluation``: its
+    definition already evaluated at ``as_of``)."""
     if target.source == Source.MANUAL:
         if values is None:
             values = list(target.values.all())
         return manual_value(values, as_of, target.baseline_value), target.target_value, None
-    result = definitions.evaluate(target.definition, as_of)
+    result = evaluation or definitions.evaluate(target.definition, as_of)
     goal = target.target_value
     if target.definition.get("target") == "all" and result.denominator is not None:
         goal = result.denominator
@@ -229,8 +238,11 @@ def judge(
     current: Decimal,
     goal: Decimal,
     threat_count: int = 0,
+    probability: Decimal | None = None,
 ) -> tuple[TargetStatus, str, Decimal | None, Decimal, Decimal | None]:
-    """(status, reason, progress, expected, gap in points)."""
+    """(status, reason, progress, expected, gap in points). ``probability``: the stored forecast's
+    chance (%) that the target is met, shown next to it; below 30 % (难以完成) a target not yet
+    due and not yet met is at risk even when its progress is within the margin."""
     baseline = (
         target.baseline_value
         if target.source == Source.MANUAL or not target.definition.get("target")
@@ -288,6 +300,20 @@ def judge(
         if threat_count:
             reason += _("有 %(n)s 个项目拖后。") % {"n": threat_count}
         return TargetStatus.AT_RISK, reason, progress, expected, gap
+    if probability is not None and probability < UNLIKELY:
+        reason = _(
+            "截至%(day)s%(figures)s，完成进度 %(p)s%%，应达进度 %(e)s%%，"
+            "但按各项目自身进度模拟，完成概率仅%(prob)s%%，存在风险。"
+        ) % {
+            "day": day,
+            "figures": figures,
+            "p": progress,
+            "e": expected,
+            "prob": probability,
+        }
+        if threat_count:
+            reason += _("有 %(n)s 个项目拖后。") % {"n": threat_count}
+        return TargetStatus.AT_RISK, reason, progress, expected, gap
     reason = _("截至%(day)s%(figures)s，完成进度 %(p)s%%，应达进度 %(e)s%%，正常推进。") % {
         "day": day,
         "figures": figures,
@@ -325,38 +351,52 @@ def _months_between(later: dt.date, year: int, month: int) -> int:
     return (later.year * 12 + later.month) - (year * 12 + month)
 
 
-def _latest_reports(entry_ids: list[int], as_of: dt.date) -> dict[int, MonthlyReport]:
-    latest: dict[int, MonthlyReport] = {}
+def _latest_reports(entry_ids: list[int], as_of: dt.date) -> dict[int, tuple[int, str]]:
+    """Per entry: (month, progress text) of its latest handed-in report for a month ended by
+    ``as_of``. One query, the latest first: read as plain rows, the first per entry kept."""
+    latest: dict[int, tuple[int, str]] = {}
     if not entry_ids:
         return latest
     reports = (
         MonthlyReport.objects.filter(entry_id__in=entry_ids, status__in=HANDED_IN_STATUSES)
         .filter(definitions.period_done_q(as_of))
-        .select_related("period")
-        .only("entry_id", "progress_text", "invested_ytd", "period__year", "period__month")
-        .order_by("entry_id", "period__year", "period__month")
+        .order_by("entry_id", "-period__year", "-period__month")
+        .values_list("entry_id", "period__month", "progress_text")
     )
-    for report in reports:
-        latest[report.entry_id] = report
+    for entry_id, month, text in reports:
+        latest.setdefault(entry_id, (month, text))
     return latest
+
+
+def _visible(entries: QuerySet[ProgrammeEntry], user: User) -> QuerySet[ProgrammeEntry]:
+    """``entries`` cut to those the user may see (the registry's rule, applied in place)."""
+    return entries.restrict(user, "view")  # type: ignore[attr-defined]
 
 
 def _unit_label(unit: Any) -> str:
     return unit.short_name or unit.name
 
 
-def start_threats(*, user: User, target: Target, as_of: dt.date, limit: int) -> tuple[list[Threat], int]:
+def _sees_all(user: User) -> bool:
+    """Whether the user may see every programme entry (the registry's rule adds no condition)."""
+    return not ProgrammeEntry.objects.restrict(user, "view").query.where  # type: ignore[attr-defined]
+
+
+def start_threats(
+    *, user: User, target: Target, as_of: dt.date, limit: int, pending_count: int | None = None
+) -> tuple[list[Threat], int]:
     """The entries of a start target's "all of them" not started in time as of ``as_of``, most
-    overdue first, with why in words; and how many there are in all. Ordered and cut in the
-    database: two queries for the list, one for the reports behind it."""
+    overdue first, with why in words; and how many there are in all (``pending_count``: all of
+    them less those started, known from the value — used when the user sees every entry). Ordered,
+    counted and cut in the database: one query for the list, one for the reports behind it."""
     d = target.definition
     q = definitions.date_q(d, as_of)
     assert q is not None
-    visible = ProgrammeEntry.objects.restrict(user, "view").values("pk")
-    pending = definitions.denominator_rows(d, as_of).exclude(q).filter(pk__in=visible)
-    count = pending.count()
-    if not count:
-        return [], 0
+    pending = _visible(definitions.denominator_rows(d, as_of).exclude(q), user)
+    if pending_count is None or not _sees_all(user):
+        pending = pending.annotate(xf_count=db.Window(db.Count("pk")))
+    else:
+        pending = pending.annotate(xf_count=db.Value(pending_count, output_field=db.IntegerField()))
     # Not started yet first, most overdue (earliest planned month) first, no planned month after
     # those; the ones that started too late (nothing left to do) last.
     ranked = pending.annotate(
@@ -393,6 +433,9 @@ def start_threats(*, user: User, target: Target, as_of: dt.date, limit: int) -> 
             "project__lead_unit__short_name",
         )[:limit]
     )
+    if not shown:
+        return [], 0
+    count = int(shown[0].xf_count)
     cutoff = dt.date.fromisoformat(d["date"]["on_or_before"])
     reports = _latest_reports([e.pk for e in shown], as_of)
     threats: list[Threat] = []
@@ -422,8 +465,8 @@ def start_threats(*, user: User, target: Target, as_of: dt.date, limit: int) -> 
         words += _("；项目阶段：%(stage)s") % {"stage": project.get_stage_display()}
         report = reports.get(entry.pk)
         if report is not None:
-            text = (report.progress_text or "").strip().replace("\n", " ")
-            words += _("；最近报告（%(m)s月）") % {"m": report.period.month}
+            text = (report[1] or "").strip().replace("\n", " ")
+            words += _("；最近报告（%(m)s月）") % {"m": report[0]}
             if text:
                 words += _("：%(text)s") % {"text": text[:40]}
         else:
@@ -441,30 +484,75 @@ def start_threats(*, user: User, target: Target, as_of: dt.date, limit: int) -> 
     return threats, count
 
 
-def investment_threats(
+def _decimal(value: Any) -> Decimal:
+    """A figure read by hand from the database (SQLite hands back floats)."""
+    if value is None:
+        return ZERO
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _investment(
     *, user: User, target: Target, as_of: dt.date, expected: Decimal, limit: int
-) -> tuple[list[Threat], int]:
-    """The entries whose year-to-date is below the expected share of their year's plan, largest
-    shortfall first (three queries at most: the figures, the reports when replaying an earlier
-    month, the details of those listed)."""
+) -> tuple[Decimal, list[Threat], int]:
+    """An investment target's value (its year-to-date sum, district-wide) with the entries the
+    user may see whose year-to-date is below the expected share of their year's plan — largest
+    shortfall first, the first ``limit`` of them — and how many there are. One statement over
+    the rows (:func:`definitions.with_ytd`; the sum and the count are window aggregates over
+    every row, the behind rows sort first and are cut at ``limit``), one for the reporting period
+    it reads, one for the details of those listed."""
     d = target.definition
-    visible = ProgrammeEntry.objects.restrict(user, "view").values("pk")
-    figures = definitions.entry_ytds(
-        definitions.rows(d, as_of).filter(pk__in=visible, planned_investment__gt=0), as_of
+    visible = ProgrammeEntry.objects.restrict(user, "view")  # type: ignore[attr-defined]
+    shown: Any = (
+        db.Case(
+            db.When(db.Q(pk__in=visible.values("pk")), then=db.Value(1)),
+            default=db.Value(0),
+            output_field=db.IntegerField(),
+        )
+        if visible.query.where
+        else db.Value(1, output_field=db.IntegerField())
     )
+    rows = (
+        definitions.with_ytd(definitions.rows(d, as_of).order_by(), as_of)
+        .annotate(xf_pk=db.F("pk"), xf_planned=db.F("planned_investment"), xf_shown=shown)
+        .values_list("xf_pk", "xf_planned", definitions.YTD, "xf_shown")
+    )
+    inner, params = rows.query.sql_with_params()
+    # Behind: planned × expected ÷ 100 > year-to-date, i.e. planned × 10·expected > 1000 × ytd
+    # (expected has one decimal place), for the entries the user may see with a plan. The
+    # year-to-date is computed once per row (the inner statement), then compared and summed.
+    tenths = int(expected * 10)
+    materialized = "MATERIALIZED" if connection.vendor == "postgresql" else ""
+    behind = f"xf_shown = 1 AND xf_planned > 0 AND xf_planned * {tenths} > ytd * 1000"
+    order = f"xf_planned * {tenths} - ytd * 1000 DESC, xf_pk"
+    sql = f"""
+        WITH r (xf_pk, xf_planned, ytd, xf_shown) AS {materialized} ({inner})
+        SELECT 0, 0, SUM(ytd), SUM(ytd), SUM(CASE WHEN {behind} THEN 1 ELSE 0 END) FROM r
+        UNION ALL
+        SELECT * FROM (SELECT ROW_NUMBER() OVER (ORDER BY {order}), xf_pk, xf_planned, ytd, 0
+                         FROM (SELECT xf_pk, xf_planned, ytd FROM r WHERE {behind}
+                                ORDER BY {order} LIMIT %s) AS t) AS top
+    """
+    with definitions.no_jit(), connection.cursor() as cursor:
+        cursor.execute(sql, (*params, max(limit, 1)))
+        found = sorted(cursor.fetchall(), key=lambda row: row[0])
+    current = _decimal(found[0][3]).quantize(definitions.CENTS)
+    count = int(found[0][4] or 0)
+    listed = [(pk, planned, ytd) for _rank, pk, planned, ytd, _n in found[1 : limit + 1]]
     share = expected / HUNDRED
-    behind = sorted(
-        ((planned * share - ytd, pk) for pk, (planned, ytd) in figures.items() if planned * share > ytd),
-        key=lambda row: (-row[0], row[1]),
-    )
-    top = behind[:limit]
-    entries = ProgrammeEntry.objects.select_related("project", "project__lead_unit").in_bulk(
-        [pk for _s, pk in top]
+    entries_by_pk = (
+        ProgrammeEntry.objects.select_related("project", "project__lead_unit").in_bulk(
+            [row[0] for row in listed]
+        )
+        if listed
+        else {}
     )
     threats = []
-    for shortfall, pk in top:
-        entry = entries[pk]
-        planned, ytd = figures[pk]
+    for pk, planned, ytd in listed:
+        entry = entries_by_pk[pk]
+        planned, ytd = (
+            _decimal(planned).quantize(definitions.CENTS),
+            _decimal(ytd).quantize(definitions.CENTS),
+        )
         rate = _pct(ytd * HUNDRED / planned)
         threats.append(
             Threat(
@@ -480,12 +568,12 @@ def investment_threats(
                     "ytd": fmt_value(ytd),
                     "rate": rate,
                     "e": expected,
-                    "short": fmt_value(shortfall),
+                    "short": fmt_value(planned * share - ytd),
                 },
                 url=reverse("projects:detail", args=[entry.project.pk]),
             )
         )
-    return threats, len(behind)
+    return current, threats, count
 
 
 # ---------------------------------------------------------------- the read functions
@@ -499,18 +587,32 @@ def _progress(
     values: list[TargetValue] | None,
     forecast: TargetForecast | None,
     threat_limit: int,
+    evaluation: definitions.Evaluation | None = None,
 ) -> TargetProgress:
-    current, goal, denominator = current_value(target, as_of, values)
     expected = expected_percent(target, as_of)
     threats: list[Threat] = []
     count = 0
-    if is_start_target(target) and current < goal:
-        threats, count = start_threats(user=user, target=target, as_of=as_of, limit=threat_limit)
-    elif is_investment_target(target) and current < goal:
-        threats, count = investment_threats(
+    if is_investment_target(target):
+        # The value and the threats in one pass over the rows.
+        current, threats, count = _investment(
             user=user, target=target, as_of=as_of, expected=expected, limit=threat_limit
         )
-    status, reason, progress, expected, gap = judge(target, as_of, current, goal, count)
+        goal, denominator = target.target_value, None
+        if current >= goal:
+            threats, count = [], 0
+    else:
+        current, goal, denominator = current_value(target, as_of, values, evaluation)
+        if is_start_target(target) and current < goal:
+            threats, count = start_threats(
+                user=user,
+                target=target,
+                as_of=as_of,
+                limit=threat_limit,
+                pending_count=None if denominator is None else int(denominator - current),
+            )
+    status, reason, progress, expected, gap = judge(
+        target, as_of, current, goal, count, forecast.probability if forecast is not None else None
+    )
     return TargetProgress(
         target=target,
         as_of=as_of,
@@ -556,8 +658,11 @@ def _forecasts(targets: list[Target], as_of: dt.date) -> dict[int, TargetForecas
     return {row.target_id: row for row in rows}
 
 
-def target_board(*, user: User, year: int, as_of: dt.date) -> list[TargetProgress]:
-    """Every target of ``year`` the user may see, as of ``as_of``, in the board's order."""
+def target_board(
+    *, user: User, year: int, as_of: dt.date, threat_limit: int = BOARD_THREATS
+) -> list[TargetProgress]:
+    """Every target of ``year`` the user may see, as of ``as_of``, in the board's order, with the
+    first ``threat_limit`` projects that threaten each (and how many there are)."""
     targets = list(target_list(user=user, year=year))
     if not targets:
         return []
@@ -569,6 +674,15 @@ def target_board(*, user: User, year: int, as_of: dt.date) -> list[TargetProgres
         ):
             values[value.target_id].append(value)
     forecasts = _forecasts(targets, as_of)
+    # The computed counts of programme entries, all in one statement.
+    counted = [t for t in targets if t.source == Source.COMPUTED and definitions.batchable(t.definition)]
+    evaluations = dict(
+        zip(
+            [t.pk for t in counted],
+            definitions.evaluate_counts([t.definition for t in counted], as_of),
+            strict=True,
+        )
+    )
     return [
         _progress(
             user=user,
@@ -576,7 +690,8 @@ def target_board(*, user: User, year: int, as_of: dt.date) -> list[TargetProgres
             as_of=as_of,
             values=values.get(t.pk),
             forecast=forecasts.get(t.pk),
-            threat_limit=BOARD_THREATS,
+            threat_limit=threat_limit,
+            evaluation=evaluations.get(t.pk),
         )
         for t in targets
     ]
@@ -607,18 +722,30 @@ class SeriesPoint:
 
 def target_series(*, target: Target, as_of: dt.date) -> list[SeriesPoint]:
     """Month by month in the target's year up to ``as_of``: the value and progress against the
-    expected progress (the detail page's chart). Manual targets: one query; computed: one
-    evaluation per month."""
-    values = list(target.values.all()) if target.source == Source.MANUAL else None
+    expected progress (the detail page's chart). A fixed number of queries: manual targets one,
+    computed ones one statement for every month (:func:`definitions.evaluate_series`)."""
+    days = [month_end(target.year, month) for month in range(1, 13)]
+    shown = [day for day in days if day <= as_of]
+    baseline = target.baseline_value if target.source == Source.MANUAL else ZERO
+    figures: dict[dt.date, tuple[Decimal, Decimal]] = {}
+    if target.source == Source.MANUAL:
+        values = list(target.values.all())
+        for day in shown:
+            figures[day] = (manual_value(values, day, target.baseline_value), target.target_value)
+    else:
+        all_of_them = target.definition.get("target") == "all"
+        for day, result in zip(shown, definitions.evaluate_series(target.definition, shown), strict=True):
+            goal = (
+                result.denominator if all_of_them and result.denominator is not None else target.target_value
+            )
+            figures[day] = (result.value, goal)
     points: list[SeriesPoint] = []
-    for month in range(1, 13):
-        day = month_end(target.year, month)
+    for month, day in enumerate(days, start=1):
         expected = expected_percent(target, day)
-        if day > as_of:
+        if day not in figures:
             points.append(SeriesPoint(month, day, None, None, expected))
             continue
-        current, goal, _denominator = current_value(target, day, values)
-        baseline = target.baseline_value if target.source == Source.MANUAL else ZERO
+        current, goal = figures[day]
         points.append(SeriesPoint(month, day, current, progress_percent(current, baseline, goal), expected))
     return points
 
@@ -926,8 +1053,14 @@ def warning_summary(
         if filters.colour and filters.colour != colour:
             lists[colour] = []
             continue
-        rows = listed.filter(colour=colour).values_list(*SIGNAL_COLUMNS)
-        lists[colour] = [_signal_row(r) for r in (rows[:limit] if limit else rows)]
+        rows = listed.filter(colour=colour)
+        if limit:
+            # The first ``limit`` chosen on the signals and their entries' serials alone; the
+            # projects' and units' names joined for those rows only.
+            rows = ProjectSignal.objects.filter(pk__in=rows.values("pk")[:limit]).order_by(
+                *listed.query.order_by
+            )
+        lists[colour] = [_signal_row(r) for r in rows.values_list(*SIGNAL_COLUMNS)]
     red, yellow, green = (figures[f"n_{c}"] for c in (Colour.RED, Colour.YELLOW, Colour.GREEN))
     return WarningSummary(
         period=period,

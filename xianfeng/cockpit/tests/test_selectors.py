@@ -262,3 +262,45 @@ def test_a_fixed_number_of_queries(world: World, dispatcher: Any) -> None:
     # + problems 3 (4 once a problem has been closed: the units' names).
     reads = [q for q in large.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "SET "))]
     assert len(reads) == 4 + 1 + 1 + 2 + 3 + 1 + 3
+
+
+def test_targets_at_risk_count_follows_an_unlikely_forecast(world: World, dispatcher: Any) -> None:
+    from django.utils import timezone
+
+    from xianfeng.targets.models import Target, TargetForecast, TargetValue
+
+    # 8 of 10 by the end of November: 80.0 % against 91.7 % expected, 11.7 points behind, beyond
+    # a 10-point margin → at risk; with a 15-point margin → on track, until the forecast says 5 %.
+    target = Target.objects.create(
+        code="parks",
+        year=2024,
+        name="口袋公园10处",
+        owner_unit=world.units["A"],
+        start_date=dt.date(2024, 1, 1),
+        deadline=dt.date(2024, 12, 31),
+        target_value=D("10"),
+        unit_of_measure="处",
+        source="manual",
+        at_risk_margin=D("15"),
+    )
+    TargetValue.objects.create(
+        target=target, year=2024, month=11, value=D("8"), reported_by=dispatcher, reported_at=timezone.now()
+    )
+    data = nov(world, dispatcher)
+    assert (data.headline.targets, data.headline.targets_met, data.headline.targets_at_risk) == (1, 0, 0)
+    assert data.targets[0].status == "on_track"
+    TargetForecast.objects.create(
+        target=target,
+        year=2024,
+        month=11,
+        probability=D("5.0"),
+        expected_value=D("9"),
+        samples=2000,
+        method="montecarlo",
+        computed_at=timezone.now(),
+    )
+    data = nov(world, dispatcher)
+    assert (data.headline.targets_met, data.headline.targets_at_risk) == (0, 1)
+    [row] = data.targets
+    assert (row.status, row.verdict, row.probability_percent) == ("at_risk", "unlikely", D("5.0"))
+    assert "完成概率仅5.0%" in row.reason

@@ -218,3 +218,60 @@ def test_investment_target_and_its_threats(programme, unit_a, dispatcher) -> Non
     assert {t.project_name for t in p.threats[1:3]} == {"乙三", "甲五"}
     assert p.threats[3].project_name == "乙四"
     assert p.threats[3].reason == "年度计划 1000 万元，完成 100 万元（10.0%），低于应达进度 16.7%，差 67 万元"
+
+
+def _forecast(target: Target, month: int, probability: str) -> TargetForecast:
+    from django.utils import timezone
+
+    return TargetForecast.objects.create(
+        target=target,
+        year=2024,
+        month=month,
+        probability=Decimal(probability),
+        expected_value=Decimal(0),
+        samples=2000,
+        method="montecarlo",
+        computed_at=timezone.now(),
+    )
+
+
+def test_an_unlikely_forecast_puts_a_target_on_track_at_risk(unit_a, dispatcher, clerk_a) -> None:
+    from xianfeng.lib import clock
+
+    # 0 → 100; November's value 90: progress 90.0 % against 91.7 % expected, 1.7 points behind,
+    # within the 10-point margin: on track by progress alone.
+    target = manual(unit_a, target_value=Decimal(100), at_risk_margin=Decimal(10))
+    with clock.frozen(dt.date(2024, 12, 5)):
+        services.target_value_report(
+            actor=clerk_a, target=target, year=2024, month=11, value=Decimal(90), evidence="台账"
+        )
+    p = selectors.target_progress(user=dispatcher, target=target, as_of=NOV)
+    assert (p.progress_percent, p.expected_percent, p.gap_points) == (
+        Decimal("90.0"),
+        Decimal("91.7"),
+        Decimal("-1.7"),
+    )
+    assert p.status == TargetStatus.ON_TRACK and p.forecast is None
+    # The forecast made in November gives it 29.9 %: unlikely, so at risk, and the reason says why.
+    row = _forecast(target, 11, "29.9")
+    p = selectors.target_progress(user=dispatcher, target=target, as_of=NOV)
+    assert p.status == TargetStatus.AT_RISK and p.status_label == "存在风险"
+    assert p.forecast is not None and p.forecast.verdict == "unlikely"
+    assert p.reason == (
+        "截至2024年11月30日完成 90处，目标 100处，完成进度 90.0%，应达进度 91.7%，"
+        "但按各项目自身进度模拟，完成概率仅29.9%，存在风险。"
+    )
+    [board] = selectors.target_board(user=dispatcher, year=2024, as_of=NOV)
+    assert (board.status, board.reason) == (p.status, p.reason)
+    # 30.0 % is "at risk" by the forecast's own verdict, not unlikely: the progress decides.
+    TargetForecast.objects.filter(pk=row.pk).update(probability=Decimal("30.0"))
+    p = selectors.target_progress(user=dispatcher, target=target, as_of=NOV)
+    assert p.status == TargetStatus.ON_TRACK and "正常推进" in p.reason
+    # Met and missed stand whatever the forecast says.
+    TargetForecast.objects.filter(pk=row.pk).update(probability=Decimal("0.0"))
+    Target.objects.filter(pk=target.pk).update(target_value=Decimal(90))
+    target.refresh_from_db()
+    assert selectors.target_progress(user=dispatcher, target=target, as_of=NOV).status == TargetStatus.MET
+    Target.objects.filter(pk=target.pk).update(target_value=Decimal(100), deadline=NOV)
+    target.refresh_from_db()
+    assert selectors.target_progress(user=dispatcher, target=target, as_of=NOV).status == TargetStatus.MISSED
