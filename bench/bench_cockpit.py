@@ -464,10 +464,19 @@ def main() -> int:
         def parts_of(period: Any) -> list[tuple[str, Any]]:
             return [
                 (
-                    "dispatch statistics (reused)",
-                    lambda: period_statistics(user=leader, period=period, behind_limit=0, late_start_limit=0),
+                    "dispatch statistics with chains and funnel",
+                    lambda: period_statistics(
+                        user=leader,
+                        period=period,
+                        behind_limit=0,
+                        late_start_limit=0,
+                        chains=selectors._funnel_conditions(period),
+                    ),
                 ),
-                ("chains and funnel (cockpit)", lambda: selectors._chain_groups(leader, period)),
+                (
+                    "chains and funnel alone (SQLite path; unused here)",
+                    lambda: selectors._chain_groups(leader, period),
+                ),
                 (
                     "monthly curve, live (cockpit; unused when stored)",
                     lambda: selectors._actual_by_month(leader, period),

@@ -59,6 +59,7 @@ from xianfeng.targets.selectors import (
     WarningSummary,
     investment_forecast,
     target_board,
+    url_by_id,
     warning_summary,
 )
 
@@ -306,10 +307,11 @@ def colour_of(gap: Decimal | None) -> str:
     return "green"
 
 
-def project_list_url(year: int, **filters: Any) -> str:
-    """The registry's list filtered (ProjectFilters' query parameters)."""
+def project_list_url(year: int, *, base: str | None = None, **filters: Any) -> str:
+    """The registry's list filtered (ProjectFilters' query parameters); ``base``: the list's path,
+    when already reversed."""
     params = {"year": year, **{k: v for k, v in filters.items() if v not in (None, "")}}
-    return f"{reverse('projects:list')}?{urlencode(params)}"
+    return f"{base or reverse('projects:list')}?{urlencode(params)}"
 
 
 def _row(key: str, label: str, figures: Figures, url: str) -> BreakdownRow:
@@ -349,16 +351,24 @@ class _Group:
     done_planned: Decimal = ZERO
 
 
+def _funnel_conditions(period: ReportingPeriod) -> dict[str, Q]:
+    """The funnel's two later stages: under construction at the month's end (a continuing project
+    or a new start started by then) and completed (finished by then)."""
+    end = period.end_date
+    return {
+        "building": Q(kind=Kind.CONTINUING) | Q(kind=Kind.NEW_START, project__actual_start__lte=end),
+        "done": Q(project__actual_completion__lte=end)
+        | Q(project__actual_completion__isnull=True, project__stage__in=DONE_STAGES),
+    }
+
+
 def _chain_groups(user: User, period: ReportingPeriod) -> dict[int | None, _Group]:
     """Per industry chain: counts and sums over the period's programme with the statistics'
     year-to-date (:func:`dispatch.statistics._with_figures`), and the funnel's two later stages
-    (under construction at the month's end: a continuing project or a new start started by then;
-    completed: finished by then). One query."""
-    end = period.end_date
-    building = Q(kind=Kind.CONTINUING) | Q(kind=Kind.NEW_START, project__actual_start__lte=end)
-    done = Q(project__actual_completion__lte=end) | Q(
-        project__actual_completion__isnull=True, project__stage__in=DONE_STAGES
-    )
+    (:func:`_funnel_conditions`). One query (on PostgreSQL the statistics' statement sums the same
+    rows: :func:`cockpit_data` uses those)."""
+    conditions = _funnel_conditions(period)
+    building, done = conditions["building"], conditions["done"]
     one = IntegerField()
     rows = (
         _with_figures(_entries(user, period), period)
@@ -381,6 +391,11 @@ def _chain_groups(user: User, period: ReportingPeriod) -> dict[int | None, _Grou
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
         found = list(rows)
+    return _fold_chains(found)
+
+
+def _fold_chains(found: list[tuple[Any, ...]]) -> dict[int | None, _Group]:
+    """Rows (chain id, building 0/1, done 0/1, count, total, planned, year-to-date) per chain."""
     groups: dict[int | None, _Group] = {}
     for chain_id, is_building, is_done, n, total, planned, ytd in found:
         group = groups.setdefault(chain_id, _Group())
@@ -402,6 +417,7 @@ def _chain_groups(user: User, period: ReportingPeriod) -> dict[int | None, _Grou
 
 def _chain_rows(groups: dict[int | None, _Group], year: int, tp: Decimal) -> list[BreakdownRow]:
     chains = IndustryChain.objects.filter(pk__in=[k for k in groups if k]).order_by("order", "code")
+    base = reverse("projects:list")
     rows = []
     for chain in chains:
         group = groups[chain.pk]
@@ -410,7 +426,12 @@ def _chain_rows(groups: dict[int | None, _Group], year: int, tp: Decimal) -> lis
         )
         figures.invested_ytd = _money(group.ytd)
         rows.append(
-            _row(str(chain.pk), chain.name, figures.finish(tp), project_list_url(year, chain=chain.pk))
+            _row(
+                str(chain.pk),
+                chain.name,
+                figures.finish(tp),
+                project_list_url(year, base=base, chain=chain.pk),
+            )
         )
     if None in groups:
         group = groups[None]
@@ -613,6 +634,7 @@ def _warning_panel(summary: WarningSummary) -> WarningPanel:
 
 
 def _target_rows(board: list[TargetProgress]) -> list[TargetRow]:
+    detail = url_by_id("targets:detail")
     rows = []
     for progress in board:
         target = progress.target
@@ -645,7 +667,7 @@ def _target_rows(board: list[TargetProgress]) -> list[TargetRow]:
                     for t in progress.threats[:THREAT_LIMIT]
                 ],
                 threat_count=progress.threat_count,
-                url=reverse("targets:detail", args=[target.pk]),
+                url=detail(target.pk),
             )
         )
     return rows
@@ -657,6 +679,7 @@ def _target_rows(board: list[TargetProgress]) -> list[TargetRow]:
 def _problem_panel(user: User, as_of: dt.date) -> ProblemPanel:
     section = problems_bulletin_section(user=user, as_of=as_of, overdue_limit=OVERDUE_LIMIT)
     board = reverse("coordination:board")
+    detail = url_by_id("coordination:problem_detail")
     return ProblemPanel(
         open=section.open,
         overdue=section.overdue,
@@ -684,7 +707,7 @@ def _problem_panel(user: User, as_of: dt.date) -> ProblemPanel:
                 deadline=row.deadline,
                 working_days_late=row.working_days_late,
                 level=row.level_label,
-                url=reverse("coordination:problem_detail", args=[row.problem_id]),
+                url=detail(row.problem_id),
             )
             for row in section.overdue_list
         ],
@@ -728,14 +751,15 @@ def cockpit_data(
         period, periods = cockpit_period(user=user)
     year = period.year
     # The statistics' two project lists are not shown here: not asked for.
+    # On PostgreSQL its statement also sums the chains and the funnel's stages (one scan, not two).
     stats = dispatch_statistics.period_statistics(
-        user=user, period=period, behind_limit=0, late_start_limit=0
+        user=user, period=period, behind_limit=0, late_start_limit=0, chains=_funnel_conditions(period)
     )
     tp = stats.time_progress
     total = stats.total
     missing: list[str] = []
 
-    groups = _chain_groups(user, period)
+    groups = _fold_chains(stats.chain_sums) if stats.chain_sums is not None else _chain_groups(user, period)
 
     forecast = investment_forecast(user=user, year=year, month=period.month, lowest=0)
     if not forecast.computed:
@@ -775,22 +799,21 @@ def cockpit_data(
         red=warnings.red if warnings else None,
         yellow=warnings.yellow if warnings else None,
     )
+    base = reverse("projects:list")
+
+    def list_url(**filters: Any) -> str:
+        return project_list_url(year, base=base, **filters)
+
     breakdowns = {
-        "category": [
-            _row(r.key, r.label, r, project_list_url(year, category=r.key))
-            for r in stats.by_category
-            if r.count
-        ],
-        "level": [
-            _row(r.key, r.label, r, project_list_url(year, level=r.key)) for r in stats.by_level if r.count
-        ],
-        "unit": [_row(r.key, r.label, r, project_list_url(year, unit=r.key)) for r in stats.by_unit],
+        "category": [_row(r.key, r.label, r, list_url(category=r.key)) for r in stats.by_category if r.count],
+        "level": [_row(r.key, r.label, r, list_url(level=r.key)) for r in stats.by_level if r.count],
+        "unit": [_row(r.key, r.label, r, list_url(unit=r.key)) for r in stats.by_unit],
         "street": [
             _row(
                 r.key,
                 r.label,
                 r,
-                "" if r.key == dispatch_statistics.NO_STREET else project_list_url(year, street=r.key),
+                "" if r.key == dispatch_statistics.NO_STREET else list_url(street=r.key),
             )
             for r in stats.by_street
         ],

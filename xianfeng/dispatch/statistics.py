@@ -274,6 +274,9 @@ class PeriodStatistics:
     late_starts: list[LateStartRow]
     reporting: list[UnitReporting]
     reporting_total: UnitReporting
+    # Asked for with ``chains`` (PostgreSQL only): per industry chain and 0/1 condition, the rows
+    # (chain id, *conditions, count, total investment, planned, year-to-date). Not in as_dict.
+    chain_sums: list[tuple[Any, ...]] | None = None
 
     @property
     def late_starts_count(self) -> int:
@@ -411,6 +414,7 @@ class _Found:
     tables: list[dict[Any, list[Any]]]
     behind: list[tuple[int, Decimal]]
     late_starts: list[int]
+    chain_sums: list[tuple[Any, ...]] | None = None
 
 
 def _find(
@@ -421,6 +425,7 @@ def _find(
     month: int,
     behind_limit: int,
     late_start_limit: int,
+    chains: dict[str, Q] | None = None,
 ) -> _Found:
     """The sums by kind, level, category, unit and street, and the two lists.
 
@@ -436,6 +441,7 @@ def _find(
             month=month,
             behind_limit=behind_limit,
             late_start_limit=late_start_limit,
+            chains=chains,
         )
     groups = (
         entries.order_by()
@@ -479,6 +485,7 @@ def _find_postgresql(
     month: int,
     behind_limit: int,
     late_start_limit: int,
+    chains: dict[str, Q] | None = None,
 ) -> _Found:
     # "behind" needs the year-to-date twice over; the rows carry whether a project is judged at
     # all, and the comparison with the time progress is made on the materialised year-to-date.
@@ -489,9 +496,15 @@ def _find_postgresql(
         )
         for name in FLAGS
     }
+    # With ``chains``: the industry chain and its conditions (0/1) too, summed as one more set.
+    chain_flags = {
+        f"xf_chain_{name}": Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
+        for name, q in (chains or {}).items()
+    }
+    chain_columns = ["project__chain_id", *chain_flags] if chains is not None else []
     rows = (
         entries.order_by()
-        .annotate(dim_total=F("project__total_investment"), **one)
+        .annotate(dim_total=F("project__total_investment"), **one, **chain_flags)
         .values_list(
             *DIMENSIONS,
             "dim_total",
@@ -501,12 +514,17 @@ def _find_postgresql(
             "pk",
             "serial",
             "planned_start_month",
+            *chain_columns,
         )
     )
     inner, params = rows.query.sql_with_params()
     dims = [f"d{i}" for i in range(len(DIMENSIONS))]
     measures = ["total", "planned", "ytd", *(f"f_{name}" for name in FLAGS)]
-    columns = [*dims, *measures, "pk", "serial", "start_month"]
+    extra = [f"c{i}" for i in range(len(chain_columns))]
+    columns = [*dims, *measures, "pk", "serial", "start_month", *extra]
+    sets = [f"({d})" for d in dims] + ([f"({', '.join(extra)})"] if extra else [])
+    tail = "".join(f", {c}" for c in extra)
+    null_tail = ", NULL" * len(extra)
     nulls = ", ".join("NULL" for _ in measures[3:])
     # Behind the time progress: ytd ÷ planned < month ÷ 12, i.e. 12·ytd < month·planned (exact).
     behind = f"(f_behind = 1 AND planned > 0 AND planned * {int(month)} > ytd * 12)"
@@ -515,16 +533,16 @@ def _find_postgresql(
     ]
     sql = f"""
         WITH base ({", ".join(columns)}) AS MATERIALIZED ({inner})
-        SELECT 'sum', GROUPING({", ".join(dims)}), {", ".join(dims)}, COUNT(*), {", ".join(sums)}
-          FROM base GROUP BY GROUPING SETS ({", ".join(f"({d})" for d in dims)})
+        SELECT 'sum', GROUPING({", ".join(dims)}), {", ".join(dims)}, COUNT(*), {", ".join(sums)}{tail}
+          FROM base GROUP BY GROUPING SETS ({", ".join(sets)})
         UNION ALL
         SELECT 'behind', ROW_NUMBER() OVER (ORDER BY ytd::float8 / planned::float8, planned DESC, serial, pk),
-               NULL, NULL, NULL, pk, NULL, NULL, NULL, NULL, ytd, {nulls}
+               NULL, NULL, NULL, pk, NULL, NULL, NULL, NULL, ytd, {nulls}{null_tail}
           FROM (SELECT pk, ytd, planned, serial FROM base WHERE {behind}
                  ORDER BY ytd::float8 / planned::float8, planned DESC, serial, pk LIMIT %s) AS behind
         UNION ALL
         SELECT 'late', ROW_NUMBER() OVER (ORDER BY start_month, planned DESC, serial, pk),
-               NULL, NULL, NULL, pk, NULL, NULL, NULL, NULL, NULL, {nulls}
+               NULL, NULL, NULL, pk, NULL, NULL, NULL, NULL, NULL, {nulls}{null_tail}
           FROM (SELECT pk, start_month, planned, serial FROM base WHERE f_due = 1 AND f_started = 0
                  ORDER BY start_month, planned DESC, serial, pk LIMIT %s) AS late
     """
@@ -532,6 +550,8 @@ def _find_postgresql(
     tables: list[dict[Any, list[Any]]] = [{} for _ in DIMENSIONS]
     behind_rows: list[tuple[int, int, Decimal]] = []
     late: list[tuple[int, int]] = []
+    chain_sums: list[tuple[Any, ...]] | None = [] if extra else None
+    n_sums = 1 + len(measures)  # COUNT(*) and the measures
     with transaction.atomic(), connection.cursor() as cursor:
         # For this statement only: no JIT (the planner prices the rarely-run fallback subquery of
         # every row, crosses jit_above_cost, and compiling then costs more than the whole query),
@@ -543,8 +563,13 @@ def _find_postgresql(
             what, mark = row[0], row[1]
             if what == "sum":
                 # GROUPING(...) has a bit per dimension, the first the highest; 0 where grouped by it.
-                index = next(i for i in range(n_dims) if not mark >> (n_dims - 1 - i) & 1)
-                tables[index][row[2 + index]] = list(row[2 + n_dims :])
+                # All ones: the chains' set (grouped by none of the dimensions).
+                index = next((i for i in range(n_dims) if not mark >> (n_dims - 1 - i) & 1), None)
+                sums = row[2 + n_dims : 2 + n_dims + n_sums]
+                if index is not None:
+                    tables[index][row[2 + index]] = list(sums)
+                elif chain_sums is not None:
+                    chain_sums.append((*row[2 + n_dims + n_sums :], *sums[:4]))
             elif what == "behind":
                 behind_rows.append((mark, row[5], row[10]))
             else:
@@ -553,6 +578,7 @@ def _find_postgresql(
         tables,
         [(pk, ytd) for _, pk, ytd in sorted(behind_rows)],
         [pk for _, pk in sorted(late)],
+        chain_sums,
     )
 
 
@@ -572,9 +598,13 @@ def period_statistics(
     period: ReportingPeriod,
     behind_limit: int = BEHIND_LIMIT,
     late_start_limit: int = LATE_START_LIMIT,
+    chains: dict[str, Q] | None = None,
 ) -> PeriodStatistics:
     """All the figures of ``period`` as ``user`` may see them, in a fixed number of queries
-    (PostgreSQL: five; SQLite: seven) whatever the size of the programme."""
+    (PostgreSQL: five; SQLite: seven) whatever the size of the programme.
+
+    ``chains`` (named conditions on the entries): on PostgreSQL, the same statement also sums the
+    entries per industry chain and those conditions (``chain_sums``); elsewhere ``chain_sums`` is None."""
     scope, _unit = statistics_scope(user=user)
     end = period.end_date
     month = period.month
@@ -607,6 +637,7 @@ def period_statistics(
         month=month,
         behind_limit=behind_limit,
         late_start_limit=late_start_limit,
+        chains=chains,
     )
     kind_sums, level_sums, category_sums, unit_sums, street_sums = found.tables
 
@@ -780,6 +811,7 @@ def period_statistics(
         late_starts=late_rows,
         reporting=reporting,
         reporting_total=reporting_total,
+        chain_sums=found.chain_sums,
     )
 
 

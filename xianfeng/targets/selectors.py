@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -438,6 +439,7 @@ def start_threats(
     count = int(shown[0].xf_count)
     cutoff = dt.date.fromisoformat(d["date"]["on_or_before"])
     reports = _latest_reports([e.pk for e in shown], as_of)
+    detail = url_by_id("projects:detail")
     threats: list[Threat] = []
     for entry in shown:
         project = entry.project
@@ -477,7 +479,7 @@ def start_threats(
                 project_name=project.name,
                 unit_name=_unit_label(project.lead_unit),
                 reason=words,
-                url=reverse("projects:detail", args=[project.pk]),
+                url=detail(project.pk),
                 months_late=0 if started else max(late, 0),
             )
         )
@@ -546,6 +548,7 @@ def _investment(
         if listed
         else {}
     )
+    detail = url_by_id("projects:detail")
     threats = []
     for pk, planned, ytd in listed:
         entry = entries_by_pk[pk]
@@ -570,7 +573,7 @@ def _investment(
                     "e": expected,
                     "short": fmt_value(planned * share - ytd),
                 },
-                url=reverse("projects:detail", args=[entry.project.pk]),
+                url=detail(entry.project.pk),
             )
         )
     return current, threats, count
@@ -989,7 +992,20 @@ KIND_LABELS = dict(Kind.choices)
 LEVEL_LABELS = dict(Level.choices)
 
 
-def _signal_row(values: tuple[Any, ...]) -> SignalRow:
+def url_by_id(name: str) -> Callable[[int], str]:
+    """``reverse(name, args=[pk])`` for many ids: the URL reversed once, each id put in its place."""
+    mark = "2147483647"
+    head, _sep, tail = reverse(name, args=[int(mark)]).rpartition(mark)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _signal_row(
+    values: tuple[Any, ...],
+    detail_url: Callable[[int], str] | None = None,
+    history_url: Callable[[int], str] | None = None,
+) -> SignalRow:
+    detail_url = detail_url or url_by_id("projects:detail")
+    history_url = history_url or url_by_id("targets:warning_history")
     (entry_id, project_id, name, national, internal, unit_id, unit_name, unit_short, kind, level, colour,
      start, pace, reporting, previous, reasons, rate, gap, late, missing) = values  # fmt: skip
     return SignalRow(
@@ -1015,8 +1031,8 @@ def _signal_row(values: tuple[Any, ...]) -> SignalRow:
         gap=gap,
         months_late=late,
         missing_periods=missing,
-        url=reverse("projects:detail", args=[project_id]),
-        history_url=reverse("targets:warning_history", args=[project_id]),
+        url=detail_url(project_id),
+        history_url=history_url(project_id),
     )
 
 
@@ -1049,6 +1065,7 @@ def warning_summary(
         F("gap").desc(nulls_last=True), F("months_late").desc(nulls_last=True), "entry__serial", "id"
     )
     lists: dict[str, list[SignalRow]] = {}
+    detail, history = url_by_id("projects:detail"), url_by_id("targets:warning_history")
     for colour in (Colour.RED, Colour.YELLOW):
         if filters.colour and filters.colour != colour:
             lists[colour] = []
@@ -1060,7 +1077,7 @@ def warning_summary(
             rows = ProjectSignal.objects.filter(pk__in=rows.values("pk")[:limit]).order_by(
                 *listed.query.order_by
             )
-        lists[colour] = [_signal_row(r) for r in rows.values_list(*SIGNAL_COLUMNS)]
+        lists[colour] = [_signal_row(r, detail, history) for r in rows.values_list(*SIGNAL_COLUMNS)]
     red, yellow, green = (figures[f"n_{c}"] for c in (Colour.RED, Colour.YELLOW, Colour.GREEN))
     return WarningSummary(
         period=period,
@@ -1088,7 +1105,8 @@ def colour_changes(*, user: User, period: ReportingPeriod, limit: int | None = N
         .order_by(SEVERITY, "entry__serial", "id")
         .values_list(*SIGNAL_COLUMNS)
     )
-    return [_signal_row(r) for r in (rows[:limit] if limit else rows)]
+    detail, history = url_by_id("projects:detail"), url_by_id("targets:warning_history")
+    return [_signal_row(r, detail, history) for r in (rows[:limit] if limit else rows)]
 
 
 @dataclass

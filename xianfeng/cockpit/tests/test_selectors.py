@@ -147,6 +147,28 @@ def test_chain_breakdown_and_drill_down_urls(world: World, dispatcher: Any) -> N
     assert rates["industry"] == (D("22.2"), "red")
 
 
+def test_chain_sums_of_the_statistics_statement_equal_the_chain_query(world: World, dispatcher: Any) -> None:
+    from xianfeng.cockpit.selectors import _chain_groups, _fold_chains, _funnel_conditions
+
+    for period in world.periods.values():
+        stats = period_statistics(
+            user=dispatcher,
+            period=period,
+            behind_limit=0,
+            late_start_limit=0,
+            chains=_funnel_conditions(period),
+        )
+        plain = period_statistics(user=dispatcher, period=period, behind_limit=0, late_start_limit=0)
+        # The statistics' own figures are those of the plain call.
+        assert stats.as_dict() == plain.as_dict()
+        assert plain.chain_sums is None
+        if connection.vendor == "postgresql":
+            assert stats.chain_sums is not None
+            assert _fold_chains(stats.chain_sums) == _chain_groups(dispatcher, period)
+        else:
+            assert stats.chain_sums is None
+
+
 def test_problems_panel(world: World, dispatcher: Any) -> None:
     panel = nov(world, dispatcher).problems
     assert (panel.open, panel.overdue, panel.raised_ytd, panel.closed_ytd) == (2, 1, 2, 0)
@@ -257,11 +279,13 @@ def test_a_fixed_number_of_queries(world: World, dispatcher: Any) -> None:
     assert len(large.captured_queries) == len(small.captured_queries)
     # Statements that read (the transaction's SAVEPOINT / SET LOCAL / RELEASE aside): statistics
     # without its two project lists 4 (the figures, the units', the streets' and the district's
-    # names) + chains 1 + chain names 1 + forecast 2 (its stored actual series is current: no
-    # curve query) + warnings 3 + targets 1 (a target adds its own, whatever the programme's size)
-    # + problems 3 (4 once a problem has been closed: the units' names).
+    # names) + chains 1 (PostgreSQL: 0, summed by the statistics' statement) + chain names 1 +
+    # forecast 2 (its stored actual series is current: no curve query) + warnings 3 + targets 1 (a
+    # target adds its own, whatever the programme's size) + problems 3 (4 once a problem has been
+    # closed: the units' names).
     reads = [q for q in large.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "SET "))]
-    assert len(reads) == 4 + 1 + 1 + 2 + 3 + 1 + 3
+    chains = 0 if connection.vendor == "postgresql" else 1
+    assert len(reads) == 4 + chains + 1 + 2 + 3 + 1 + 3
 
 
 def test_targets_at_risk_count_follows_an_unlikely_forecast(world: World, dispatcher: Any) -> None:
