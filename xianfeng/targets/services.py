@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from xianfeng.audit.choices import ChangeAction
 from xianfeng.audit.services import change_record, diff, record_create, record_update, snapshot
@@ -198,8 +199,10 @@ def target_archive(*, actor: User, target: Target, reason: str) -> Target:
 
     _ensure_dispatcher(actor)
     if not reason.strip():
-        raise ValidationError({"reason": "请说明归档原因"})
+        raise ValidationError({"reason": _("请说明归档原因")})
     current = Target.objects.select_for_update().get(pk=target.pk)
+    if current.archived_at is not None:
+        raise ValidationError(_("该目标已于 %(day)s 归档") % {"day": f"{current.archived_at:%Y-%m-%d}"})
     before = snapshot(current)
     current.archived_at = clock.now()
     record_update(actor=actor, instance=current, before=before, action=ChangeAction.ARCHIVE, reason=reason)

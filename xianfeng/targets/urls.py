@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.create, name="create"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/archive/", views.archive, name="archive"),
     path("<int:pk>/report/", views.report, name="report"),
     path("values/<int:pk>/evidence/", views.evidence, name="evidence"),
     # warnings and forecasts pages follow

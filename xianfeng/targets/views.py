@@ -113,8 +113,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "definition_json": json.dumps(target.definition, ensure_ascii=False, indent=2),
             "values": list(selectors.target_values(user=user, target=target)),
             "history": selectors.target_history(target=target),
-            "can_edit": user.role == Role.DISPATCHER,
-            "can_report": can_report,
+            "can_edit": user.role == Role.DISPATCHER and target.archived_at is None,
+            "can_report": can_report and target.archived_at is None,
         },
     )
 
@@ -171,6 +171,23 @@ def create(request: HttpRequest) -> HttpResponse:
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     target = selectors.target_get(user=request.user, pk=pk)
     return _target_form_page(request, target)
+
+
+@require_http_methods(["POST"])
+@targets_page
+def archive(request: HttpRequest, pk: int) -> HttpResponse:
+    """Retire a target (归档): it leaves the board and the cockpit; its page and history stay."""
+    target = selectors.target_get(user=request.user, pk=pk)
+    if request.user.role != Role.DISPATCHER:
+        raise PermissionDenied(_("只有区项目办（调度专员）可以归档目标"))
+    try:
+        services.target_archive(actor=request.user, target=target, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        for line in messages_of(error):
+            messages.error(request, line)
+        return redirect("targets:detail", pk=target.pk)
+    messages.success(request, _("目标“%(name)s”已归档") % {"name": target.name})
+    return redirect("targets:board")
 
 
 @require_http_methods(["GET", "POST"])

@@ -213,3 +213,30 @@ def test_api(targets, dispatcher, clerk_a, clerk_b, leader_user, admin_user, uni
     services.target_forecasts_recompute(2024, 11)
     forecasts = client(leader_user).get("/api/targets/forecasts?period=2024-11").json()
     assert {f["code"] for f in forecasts} >= {"h1", "parks"}
+
+
+def test_dispatcher_archives_a_target_with_a_reason(targets, dispatcher, clerk_a, leader_user) -> None:
+    from xianfeng.audit.models import ChangeRecord
+
+    parks = targets["parks"]
+    url = f"/targets/{parks.pk}/archive/"
+    assert client(dispatcher).get(url).status_code == 405
+    assert client(clerk_a).post(url, {"reason": "合并"}).status_code == 403
+    assert client(leader_user).post(url, {"reason": "合并"}).status_code == 403
+    response = client(dispatcher).post(url, {"reason": "  "}, follow=True)
+    assert "请说明归档原因" in response.content.decode()
+    parks.refresh_from_db()
+    assert parks.archived_at is None
+
+    response = client(dispatcher).post(url, {"reason": "并入全区城市更新目标"})
+    assert response.status_code == 302 and response["Location"] == "/targets/"
+    parks.refresh_from_db()
+    assert parks.archived_at is not None and parks.version == 2
+    record = ChangeRecord.objects.filter(object_id=str(parks.pk), reason="并入全区城市更新目标").get()
+    assert record.actor == dispatcher
+    board = client(dispatcher).get("/targets/").content.decode()
+    assert "口袋公园10处" not in board
+    detail = client(dispatcher).get(f"/targets/{parks.pk}/").content.decode()
+    assert "归档，不再列入目标任务和驾驶舱" in detail and f"/targets/{parks.pk}/edit/" not in detail
+    again = client(dispatcher).post(url, {"reason": "再次"}, follow=True).content.decode()
+    assert "该目标已于" in again
