@@ -11,11 +11,15 @@ missing — as the demo stands on 6 December 2024.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import random
 import sys
 import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -112,6 +116,45 @@ def analyse(settle_seconds: int = 180) -> None:
             if not cursor.fetchone()[0]:
                 return
             time.sleep(1)
+
+
+@dataclass
+class Built:
+    vendor: str
+    name: str
+    world: dict[str, Any]
+    seconds: float  # to migrate, fill and analyse
+    extra: Any = field(default=None)
+
+
+@contextlib.contextmanager
+def bench_database(
+    n_projects: int, *, keep: bool = False, before_analyse: Callable[[], Any] | None = None
+) -> Iterator[Built]:
+    """A fresh database (see :func:`prepare_database`) with Django set up, migrated and filled with
+    ``n_projects`` and their reports (``before_analyse`` adds what a benchmark needs on top, its
+    result in ``Built.extra``), planner statistics gathered; dropped afterwards unless ``keep``."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xianfeng.settings")
+    os.environ.setdefault("XF_TODAY", "2024-12-06")
+    os.environ["XF_DEBUG"] = "0"
+    vendor, name = prepare_database()
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0, interactive=False)
+        world = populate(n_projects)
+        extra = before_analyse() if before_analyse is not None else None
+        analyse()
+        yield Built(vendor, name, world, time.perf_counter() - started, extra)
+    finally:
+        if keep:
+            print(f"kept database: {name}")
+        else:
+            drop_database(vendor, name)
 
 
 def populate(n_projects: int, *, seed: int = 20241206) -> dict[str, Any]:

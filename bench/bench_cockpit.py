@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import sys
@@ -375,15 +374,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xianfeng.settings")
-    os.environ.setdefault("XF_TODAY", "2024-12-06")
-    os.environ["XF_DEBUG"] = "0"
-    vendor, name = data.prepare_database()
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    with data.bench_database(args.projects, keep=args.keep, before_analyse=enrich) as built:
+        vendor, name, world = built.vendor, built.name, built.world
         from django.db import connection, transaction
         from django.test import Client
 
@@ -391,15 +383,11 @@ def main() -> int:
         from xianfeng.cockpit.selectors import cockpit_data, cockpit_period
         from xianfeng.dispatch.models import ReportingPeriod
 
-        started = time.perf_counter()
-        call_command("migrate", verbosity=0, interactive=False)
-        world = data.populate(args.projects)
-        extra = enrich()
-        data.analyse()
+        extra = built.extra
         print(
             f"database: {vendor} ({name}); {world['projects']:,} projects × {len(world['periods'])} periods, "
             f"{world['reports']:,} reports, 5,000 problems, 3 targets; built in "
-            f"{time.perf_counter() - started:.1f} s (warnings and forecasts of two periods: "
+            f"{built.seconds:.1f} s (warnings and forecasts of two periods: "
             f"{extra['recompute_seconds']:.1f} s); {args.repeats} runs per case"
         )
         leader = world["leader"]
@@ -512,11 +500,6 @@ def main() -> int:
             "Medians are wall-clock; CPU is this process plus the PostgreSQL backend."
         )
         return 0
-    finally:
-        if args.keep:
-            print(f"\nkept database: {name}")
-        else:
-            data.drop_database(vendor, name)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
 import sys
 import time
@@ -59,15 +58,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xianfeng.settings")
-    os.environ.setdefault("XF_TODAY", "2024-12-06")
-    os.environ["XF_DEBUG"] = "0"
-    vendor, name = data.prepare_database()
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    with data.bench_database(args.projects, keep=args.keep) as built:
+        vendor, name, world = built.vendor, built.name, built.world
         from django.db.models import Sum
 
         from xianfeng.lib import clock
@@ -76,13 +68,9 @@ def main() -> int:
         from xianfeng.targets import selectors, services
         from xianfeng.targets.choices import Source
 
-        started = time.perf_counter()
-        call_command("migrate", verbosity=0, interactive=False)
-        world = data.populate(args.projects)
-        data.analyse()
         print(
             f"database: {vendor} ({name}); {world['projects']:,} projects, {world['reports']:,} reports "
-            f"in {time.perf_counter() - started:.1f} s"
+            f"in {built.seconds:.1f} s"
         )
         dispatcher = User.objects.filter(role="dispatcher").order_by("id").first()
         unit = Department.objects.order_by("id").first()
@@ -150,11 +138,6 @@ def main() -> int:
         verdict = "ok" if max(june_s, nov_s) <= BUDGET_S else "OVER"
         print(f"\ntarget forecasts within the ≤ {BUDGET_S:.0f} s recomputation budget: {verdict}")
         return 0
-    finally:
-        if args.keep:
-            print(f"kept database: {name}")
-        else:
-            data.drop_database(vendor, name)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ backend's; and the split between reading, warnings and forecasts. Target: ≤ 10
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -42,28 +41,17 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xianfeng.settings")
-    os.environ.setdefault("XF_TODAY", "2024-12-06")
-    os.environ["XF_DEBUG"] = "0"
-    vendor, name = data.prepare_database()
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    with data.bench_database(args.projects, keep=args.keep) as built:
+        vendor, name, world = built.vendor, built.name, built.world
 
         from xianfeng.dispatch.models import ReportingPeriod
         from xianfeng.targets import forecasts, warnings
         from xianfeng.targets.models import ProjectSignal
         from xianfeng.targets.tasks import recompute
 
-        started = time.perf_counter()
-        call_command("migrate", verbosity=0, interactive=False)
-        world = data.populate(args.projects)
-        data.analyse()
         print(
             f"database: {vendor} ({name}); {world['projects']:,} projects × {len(world['periods'])} periods, "
-            f"{world['reports']:,} reports inserted and analysed in {time.perf_counter() - started:.1f} s"
+            f"{world['reports']:,} reports inserted and analysed in {built.seconds:.1f} s"
         )
         year, month = data.YEAR, data.MONTHS
         recompute(year, month - 1, targets=False)  # October: November's previous colours
@@ -108,11 +96,6 @@ def main() -> int:
             f"forecasts recomputed for {args.projects:,} projects in ≤ {TARGET_S:.0f} s: {verdict}"
         )
         return 0
-    finally:
-        if args.keep:
-            print(f"\nkept database: {name}")
-        else:
-            data.drop_database(vendor, name)
 
 
 if __name__ == "__main__":
