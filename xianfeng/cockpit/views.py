@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -103,6 +104,8 @@ def wall(request: HttpRequest) -> HttpResponse:
             "period_key": (request.GET.get("period") or "").strip()[:7],
             "refresh": _seconds(request, "refresh", REFRESH_DEFAULT, REFRESH_RANGE),
             "rotate": _seconds(request, "rotate", ROTATE_DEFAULT, ROTATE_RANGE),
+            # A pinned "today" (the demo's) is the date the wall shows; otherwise the screen's own.
+            "pinned_today": settings.XF_TODAY,
             "labels": chart_labels(),
         },
     )

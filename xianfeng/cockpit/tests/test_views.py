@@ -97,6 +97,15 @@ def test_the_wall_display(world: World, leader_user: Any) -> None:
         assert f'data-panel="{panel}"' in html
     default = client_for(leader_user).get("/cockpit/wall/").content.decode()
     assert 'data-refresh="60"' in default and 'data-rotate="15"' in default
+    assert 'data-today=""' in default  # the screen's own date when "today" is not pinned
+
+
+def test_the_wall_shows_a_pinned_today(world: World, leader_user: Any, settings: Any) -> None:
+    import datetime as dt
+
+    settings.XF_TODAY = dt.date(2024, 12, 6)
+    html = client_for(leader_user).get("/cockpit/wall/").content.decode()
+    assert 'data-today="2024-12-06"' in html
 
 
 def test_the_api_states_the_statistics_figures(world: World, leader_user: Any) -> None:

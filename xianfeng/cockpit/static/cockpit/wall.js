@@ -38,7 +38,8 @@
     var now = new Date();
     function two(n) { return (n < 10 ? "0" : "") + n; }
     text("xf-wall-time", two(now.getHours()) + ":" + two(now.getMinutes()) + ":" + two(now.getSeconds()));
-    text("xf-wall-date", now.getFullYear() + "-" + two(now.getMonth() + 1) + "-" + two(now.getDate()));
+    text("xf-wall-date", document.body.dataset.today ||
+      now.getFullYear() + "-" + two(now.getMonth() + 1) + "-" + two(now.getDate()));
   }
   tick();
   setInterval(tick, 1000);
