@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xianfeng.lib.files import FILE_KINDS
+
 
 class ProblemType(models.TextChoices):
     LAND = "land", _("用地")
@@ -124,10 +126,4 @@ class PlanDecision(models.TextChoices):
 
 
 # Files a problem may carry: checked by their first bytes, not by their name.
-ATTACHMENT_KINDS: dict[str, str] = {
-    "pdf": "application/pdf",
-    "jpg": "image/jpeg",
-    "png": "image/png",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+ATTACHMENT_KINDS: dict[str, str] = FILE_KINDS

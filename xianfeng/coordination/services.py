@@ -21,7 +21,6 @@ import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -60,9 +59,8 @@ from xianfeng.coordination.models import (
     WorkingTeam,
 )
 from xianfeng.lib import clock
-from xianfeng.lib.files import human_size as _human_size
-from xianfeng.lib.files import office_kind as _office_kind
-from xianfeng.lib.files import sniff as _sniff
+from xianfeng.lib.files import attachment_max_bytes as attachment_max_bytes  # the upload form states it
+from xianfeng.lib.files import check_upload
 from xianfeng.lib.workdays import add_working_days, working_days_between
 from xianfeng.notifications.services import notify, notify_group
 from xianfeng.org.choices import UNIT_ROLES, Role
@@ -731,12 +729,6 @@ def problems_escalate_overdue(*, today: dt.date) -> list[Problem]:
 # ---------------------------------------------------------------- attachments
 
 
-def attachment_max_bytes() -> int:
-    limit = settings.XF_MAX_UPLOAD_BYTES
-    own = getattr(settings, "XF_ATTACHMENT_MAX_BYTES", None)
-    return min(limit, own) if own else limit
-
-
 @transaction.atomic
 def problem_attach(*, actor: User, problem: Problem, upload: UploadedFile) -> ProblemAttachment:
     """Attach a file (PDF, JPEG, PNG, DOCX, XLSX — judged by content) to an open problem."""
@@ -746,22 +738,7 @@ def problem_attach(*, actor: User, problem: Problem, upload: UploadedFile) -> Pr
         raise PermissionDenied("只有提出单位、责任单位或区项目办可以上传附件")
     if current.status == ProblemStatus.CLOSED:
         raise ValidationError({"file": "问题已销号，不能再上传附件"})
-    name = (upload.name or "附件").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
-    limit = attachment_max_bytes()
-    if upload.size is None or upload.size > limit:
-        raise ValidationError(
-            {"file": f"文件“{name}”大小 {_human_size(upload.size or 0)}，超过上限 {_human_size(limit)}"}
-        )
-    if upload.size == 0:
-        raise ValidationError({"file": f"文件“{name}”是空文件"})
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    kind = _sniff(head, name) or (_office_kind(upload) if head.startswith(b"PK\x03\x04") else None)
-    if kind is None:
-        raise ValidationError(
-            {"file": f"文件“{name}”不是允许的类型：只能上传 PDF、JPEG、PNG、DOCX、XLSX 文件"}
-        )
+    name, kind = check_upload(upload, field="file", default_name="附件", kinds=tuple(ATTACHMENT_KINDS))
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

@@ -55,3 +55,35 @@ def file_kind(upload: Any) -> str | None:
 
 def human_size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
+
+
+KIND_LABELS = {"pdf": "PDF", "jpg": "JPEG", "png": "PNG", "docx": "DOCX", "xlsx": "XLSX"}
+
+
+def attachment_max_bytes() -> int:
+    """The largest attachment or evidence file: XF_ATTACHMENT_MAX_BYTES within XF_MAX_UPLOAD_BYTES."""
+    from django.conf import settings
+
+    limit = settings.XF_MAX_UPLOAD_BYTES
+    own = getattr(settings, "XF_ATTACHMENT_MAX_BYTES", None)
+    return min(limit, own) if own else limit
+
+
+def check_upload(upload: Any, *, field: str, default_name: str, kinds: tuple[str, ...]) -> tuple[str, str]:
+    """The upload's clean file name and its kind (by content); a ValidationError on ``field`` naming
+    the file when it is too large, empty, or none of ``kinds``."""
+    from django.core.exceptions import ValidationError
+
+    name = (upload.name or default_name).rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
+    limit = attachment_max_bytes()
+    if upload.size is None or upload.size > limit:
+        raise ValidationError(
+            {field: f"文件“{name}”大小 {human_size(upload.size or 0)}，超过上限 {human_size(limit)}"}
+        )
+    if upload.size == 0:
+        raise ValidationError({field: f"文件“{name}”是空文件"})
+    kind = file_kind(upload)
+    if kind not in kinds:
+        allowed = "、".join(KIND_LABELS[k] for k in kinds)
+        raise ValidationError({field: f"文件“{name}”不是允许的类型：只能上传 {allowed} 文件"})
+    return name, kind

@@ -7,7 +7,6 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -19,7 +18,7 @@ from xianfeng.audit.services import change_record, diff, record_create, record_u
 from xianfeng.dispatch.models import month_end
 from xianfeng.lib import clock
 from xianfeng.lib.errors import ConflictError
-from xianfeng.lib.files import file_kind, human_size
+from xianfeng.lib.files import check_upload
 from xianfeng.org.choices import UNIT_ROLES, Role
 from xianfeng.org.models import User
 from xianfeng.targets import definitions
@@ -215,28 +214,8 @@ def target_archive(*, actor: User, target: Target, reason: str) -> Target:
 # ---------------------------------------------------------------- hand-reported values
 
 
-def evidence_max_bytes() -> int:
-    limit = settings.XF_MAX_UPLOAD_BYTES
-    own = getattr(settings, "XF_ATTACHMENT_MAX_BYTES", None)
-    return min(limit, own) if own else limit
-
-
 def _check_evidence(upload: UploadedFile) -> str:
-    name = (upload.name or "佐证材料").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
-    limit = evidence_max_bytes()
-    if upload.size is None or upload.size > limit:
-        raise ValidationError(
-            {
-                "evidence_file": f"文件“{name}”大小 {human_size(upload.size or 0)}，"
-                f"超过上限 {human_size(limit)}"
-            }
-        )
-    if upload.size == 0:
-        raise ValidationError({"evidence_file": f"文件“{name}”是空文件"})
-    if file_kind(upload) not in EVIDENCE_KINDS:
-        raise ValidationError(
-            {"evidence_file": f"文件“{name}”不是允许的类型：只能上传 PDF、JPEG、PNG、XLSX、DOCX 文件"}
-        )
+    name, _kind = check_upload(upload, field="evidence_file", default_name="佐证材料", kinds=EVIDENCE_KINDS)
     return name
 
 
