@@ -31,7 +31,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +38,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _dispatch_data import drop_database, prepare_database  # noqa: E402
+
 PAGE_TARGET_MS = 200.0
 CHECK_TARGET_MS = 50.0
 
@@ -84,54 +86,6 @@ BRAND_CHARS = (
     "凯迈拓维斯科力特诺朗普赛克奥森林雅雷蓝青绿紫晶钰锐捷迅驰骏腾飞翔龙凤麟鹏鸿雁鸥鲸豹狮虎鹰隼松柏"
     "竹梅兰菊荷桂枫杉桐楠杨柳旭昊晟晖曜晨曦皓朗明哲睿思敏慧聪颖卓越超凡至臻纯朴正诚信义仁礼智勇毅"
 )
-
-
-def prepare_database() -> tuple[str, str]:
-    url = os.environ.get("XF_DATABASE_URL", "").strip()
-    if not url:
-        handle, path = tempfile.mkstemp(prefix="xianfeng-bench-", suffix=".sqlite3")
-        os.close(handle)
-        os.environ["XF_SQLITE_PATH"] = path
-        return "sqlite", path
-    import dj_database_url
-
-    config = dj_database_url.parse(url)
-    name = config["NAME"]
-    if "bench" not in name:
-        sys.exit(
-            f"refusing to use database {name!r}: its name must contain 'bench' (it is dropped at the end)"
-        )
-    with _maintenance(config) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return "postgresql", name
-
-
-def _maintenance(config: dict[str, Any]) -> Any:
-    import psycopg
-
-    return psycopg.connect(
-        dbname="postgres",
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        autocommit=True,
-    )
-
-
-def drop_database(vendor: str, name: str) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    if vendor == "sqlite":
-        for suffix in ["", "-wal", "-shm"]:
-            Path(name + suffix).unlink(missing_ok=True)
-        return
-    import dj_database_url
-
-    with _maintenance(dj_database_url.parse(os.environ["XF_DATABASE_URL"])) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _brand(rng: random.Random, hot: list[str]) -> str:

@@ -26,7 +26,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -34,6 +33,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _dispatch_data import drop_database, prepare_database  # noqa: E402
+
 TARGET_MS = 100.0
 
 UNITS = [
@@ -58,55 +60,6 @@ FACILITIES = [
     "智慧社区", "片区改造", "学校", "医院", "道路", "公园", "安置房",
 ]  # fmt: skip
 PHASES = ["", "一期", "二期", "三期", "（续建）"]
-
-
-def prepare_database() -> tuple[str, str]:
-    """Point the settings at a fresh database; returns (vendor, name)."""
-    url = os.environ.get("XF_DATABASE_URL", "").strip()
-    if not url:
-        handle, path = tempfile.mkstemp(prefix="xianfeng-bench-", suffix=".sqlite3")
-        os.close(handle)
-        os.environ["XF_SQLITE_PATH"] = path
-        return "sqlite", path
-    import dj_database_url
-
-    config = dj_database_url.parse(url)
-    name = config["NAME"]
-    if "bench" not in name:
-        sys.exit(
-            f"refusing to use database {name!r}: its name must contain 'bench' (it is dropped at the end)"
-        )
-    with _maintenance(config) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return "postgresql", name
-
-
-def _maintenance(config: dict[str, Any]) -> Any:
-    import psycopg
-
-    return psycopg.connect(
-        dbname="postgres",
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        autocommit=True,
-    )
-
-
-def drop_database(vendor: str, name: str) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    if vendor == "sqlite":
-        for suffix in ["", "-wal", "-shm"]:
-            Path(name + suffix).unlink(missing_ok=True)
-        return
-    import dj_database_url
-
-    with _maintenance(dj_database_url.parse(os.environ["XF_DATABASE_URL"])) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def populate(n_projects: int) -> Any:
