@@ -1,9 +1,14 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.http import HttpRequest
+
+from xianfeng.audit.admin import AuditedModelAdmin
+from xianfeng.org.choices import Role
 from xianfeng.projects.admin import ReadOnlyAdmin
-from xianfeng.targets.models import Target, TargetForecast, TargetValue
+from xianfeng.targets.models import PlanCurve, Target, TargetForecast, TargetValue, WarningRule
 
 # Read-only: targets and values change only through the services, so every change is audited.
 
@@ -31,14 +36,6 @@ class TargetForecastAdmin(ReadOnlyAdmin):
 # The system administrator (``admin`` role) edits the traffic-light rules and the planned-investment
 # curves here, audited like every admin edit; the dispatcher edits them on the settings page
 # (targets:warning_settings). Rows are never deleted.
-
-from typing import Any  # noqa: E402
-
-from django.http import HttpRequest  # noqa: E402
-
-from xianfeng.audit.admin import AuditedModelAdmin  # noqa: E402
-from xianfeng.org.choices import Role  # noqa: E402
-from xianfeng.targets.models import PlanCurve, WarningRule  # noqa: E402
 
 
 def _is_admin(request: HttpRequest) -> bool:

@@ -9,16 +9,18 @@ unit's (another unit's target: 403); only the dispatcher creates or changes targ
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import ConfigDict
 
+from xianfeng.dispatch import selectors as dispatch_selectors
 from xianfeng.dispatch.models import month_end
 from xianfeng.dispatch.selectors import parse_period_key
 from xianfeng.lib import clock
@@ -283,12 +285,6 @@ def target_value_report(
 
 # ================================================================ warnings and forecasts
 # The traffic lights and the investment forecast, as the warnings and forecast pages show them.
-
-from dataclasses import asdict  # noqa: E402
-
-from django.http import Http404  # noqa: E402
-
-from xianfeng.dispatch import selectors as dispatch_selectors  # noqa: E402
 
 
 class SignalOut(Schema):

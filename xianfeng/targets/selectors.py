@@ -31,18 +31,35 @@ from typing import Any
 
 from django.db import connection
 from django.db import models as db
-from django.db.models import Max, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xianfeng.dispatch.choices import HANDED_IN_STATUSES
-from xianfeng.dispatch.models import MonthlyReport, month_end
-from xianfeng.org.models import User
-from xianfeng.projects.models import ProgrammeEntry
+from xianfeng.dispatch.models import MonthlyReport, ReportingPeriod, month_end
+from xianfeng.dispatch.statistics import percent as _percent
+from xianfeng.org.choices import UNIT_ROLES
+from xianfeng.org.models import Department, User
+from xianfeng.projects.choices import Kind, Level
+from xianfeng.projects.links import ProjectLink
+from xianfeng.projects.models import ProgrammeEntry, Project
 from xianfeng.targets import definitions
-from xianfeng.targets.choices import Curve, Source, TargetStatus
-from xianfeng.targets.models import Target, TargetForecast, TargetValue
+from xianfeng.targets.choices import Colour, Curve, Source, TargetStatus, WarningRuleKind
+from xianfeng.targets.forecasts import mean_absolute_error
+from xianfeng.targets.models import (
+    ForecastBacktest,
+    ForecastPoint,
+    PlanCurve,
+    ProjectForecast,
+    ProjectSignal,
+    Target,
+    TargetForecast,
+    TargetValue,
+    WarningRule,
+)
+from xianfeng.targets.warnings import reasons_text
 
 ONE_PLACE = Decimal("0.1")
 ZERO = Decimal(0)
@@ -844,26 +861,6 @@ def target_forecasts(*, user: User, year: int, month: int) -> list[tuple[Target,
 # Reads of what xianfeng.targets.warnings and .forecasts stored, scoped with restrict(): the
 # dispatcher and leaders see the district, a unit user their own unit's projects.
 
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When  # noqa: E402
-from django.utils.translation import gettext_lazy  # noqa: E402
-
-from xianfeng.dispatch.models import ReportingPeriod  # noqa: E402
-from xianfeng.dispatch.statistics import percent as _percent  # noqa: E402
-from xianfeng.org.choices import UNIT_ROLES  # noqa: E402
-from xianfeng.org.models import Department  # noqa: E402
-from xianfeng.projects.choices import Kind, Level  # noqa: E402
-from xianfeng.projects.models import Project  # noqa: E402
-from xianfeng.targets.choices import Colour, WarningRuleKind  # noqa: E402
-from xianfeng.targets.forecasts import mean_absolute_error  # noqa: E402
-from xianfeng.targets.models import (  # noqa: E402
-    ForecastBacktest,
-    ForecastPoint,
-    PlanCurve,
-    ProjectForecast,
-    ProjectSignal,
-    WarningRule,
-)
-from xianfeng.targets.warnings import reasons_text  # noqa: E402
 
 WARNING_LIST_LIMIT = 200
 # Red first, then yellow, then green (for the changes: the worse news first).
@@ -1323,8 +1320,6 @@ def plan_curves(*, user: User) -> QuerySet[PlanCurve]:
 
 
 # ---------------------------------------------------------------- the project page's link
-
-from xianfeng.projects.links import ProjectLink  # noqa: E402
 
 
 def project_warning_links(user: User, project: Project) -> list[ProjectLink]:

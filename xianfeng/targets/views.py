@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -14,18 +15,26 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from xianfeng.dispatch import selectors as dispatch_selectors
 from xianfeng.dispatch.models import ReportingPeriod, month_end
 from xianfeng.dispatch.selectors import parse_period_key
+from xianfeng.dispatch.statistics import time_progress_percent
 from xianfeng.lib import clock
 from xianfeng.lib.errors import messages_of
 from xianfeng.org.choices import UNIT_ROLES, Role
+from xianfeng.org.models import Department
+from xianfeng.projects.choices import Category, Kind
 from xianfeng.targets import definitions, selectors, services
-from xianfeng.targets.choices import Source
+from xianfeng.targets import forecasts as forecasts_module
+from xianfeng.targets import warnings as warnings_module
+from xianfeng.targets.choices import Colour, CurveShape, Source, WarningRuleKind
 from xianfeng.targets.forms import TargetForm, ValueForm
 from xianfeng.targets.models import Target
+from xianfeng.targets.tasks import recompute_warnings_and_forecasts
 
 READER_ROLES = {Role.DISPATCHER, Role.LEADER, Role.UNIT_REPORTER, Role.UNIT_REVIEWER}
 
@@ -269,19 +278,6 @@ def evidence(request: HttpRequest, pk: int) -> HttpResponse:
 # ================================================================ warnings and forecasts
 # (W's section)
 
-from decimal import Decimal, InvalidOperation  # noqa: E402
-
-from django.urls import reverse  # noqa: E402
-from django.views.decorators.http import require_POST  # noqa: E402
-
-from xianfeng.dispatch import selectors as dispatch_selectors  # noqa: E402
-from xianfeng.dispatch.statistics import time_progress_percent  # noqa: E402
-from xianfeng.org.models import Department  # noqa: E402
-from xianfeng.projects.choices import Category, Kind  # noqa: E402
-from xianfeng.targets import forecasts as forecasts_module  # noqa: E402
-from xianfeng.targets import warnings as warnings_module  # noqa: E402
-from xianfeng.targets.choices import Colour, CurveShape, WarningRuleKind  # noqa: E402
-from xianfeng.targets.tasks import recompute_warnings_and_forecasts  # noqa: E402
 
 SETTINGS_ROLES = {Role.DISPATCHER}
 
