@@ -67,6 +67,19 @@ class TargetOut(Schema):
     max_value: Decimal | None
     at_risk_margin: Decimal
     version: int
+    archived_at: dt.datetime | None = None
+
+
+class ArchivedOut(Schema):
+    target: TargetOut
+    archived_at: dt.datetime
+    archived_by: str
+    reason: str
+
+
+class ReasonIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    reason: str
 
 
 class ProgressOut(Schema):
@@ -159,6 +172,7 @@ def _target_out(target: Target) -> dict[str, Any]:
         "max_value": target.max_value,
         "at_risk_margin": target.at_risk_margin,
         "version": target.version,
+        "archived_at": target.archived_at,
     }
 
 
@@ -195,6 +209,20 @@ def target_forecast_list(request: HttpRequest, period: str) -> Any:
     return [
         {"target_id": t.pk, "code": t.code, "name": t.name, "forecast": f.__dict__}
         for t, f in selectors.target_forecasts(user=user, year=year, month=as_of.month)
+    ]
+
+
+@router.get("/targets/archived", response={200: list[ArchivedOut], **ERRORS}, summary="已归档的目标")
+def target_archived_list(request: HttpRequest, year: int | None = None) -> Any:
+    user = _user(request)
+    return [
+        {
+            "target": _target_out(row.target),
+            "archived_at": row.archived_at,
+            "archived_by": row.archived_by,
+            "reason": row.reason,
+        }
+        for row in selectors.target_archived_list(user=user, year=year)
     ]
 
 
@@ -252,6 +280,24 @@ def target_update(request: HttpRequest, pk: int, payload: TargetIn) -> Any:
         actor=user, target=target, fields=_fields(payload), expected_version=payload.version
     )
     return _target_out(saved)
+
+
+@router.post(
+    "/targets/{pk}/archive", response={200: TargetOut, **WRITE_ERRORS}, summary="归档目标（调度专员）"
+)
+def target_archive(request: HttpRequest, pk: int, payload: ReasonIn) -> Any:
+    user = _user(request)
+    target = selectors.target_get(user=user, pk=pk)
+    return _target_out(services.target_archive(actor=user, target=target, reason=payload.reason))
+
+
+@router.post(
+    "/targets/{pk}/restore", response={200: TargetOut, **WRITE_ERRORS}, summary="恢复已归档的目标（调度专员）"
+)
+def target_restore(request: HttpRequest, pk: int, payload: ReasonIn) -> Any:
+    user = _user(request)
+    target = selectors.target_get(user=user, pk=pk)
+    return _target_out(services.target_restore(actor=user, target=target, reason=payload.reason))
 
 
 @router.post(

@@ -37,6 +37,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from xianfeng.audit.choices import ChangeAction
+from xianfeng.audit.models import ChangeRecord
 from xianfeng.dispatch.choices import HANDED_IN_STATUSES
 from xianfeng.dispatch.models import MonthlyReport, ReportingPeriod, month_end
 from xianfeng.dispatch.statistics import percent as _percent
@@ -659,6 +661,47 @@ def target_list(*, user: User, year: int | None = None) -> QuerySet[Target]:
     return qs.select_related("owner_unit", "leader")
 
 
+@dataclass(frozen=True)
+class ArchivedTarget:
+    target: Target
+    archived_at: dt.datetime
+    archived_by: str
+    reason: str
+
+
+def target_archived_count(*, user: User, year: int) -> int:
+    return Target.objects.restrict(user, "view").filter(year=year, archived_at__isnull=False).count()
+
+
+def target_archived_list(*, user: User, year: int | None = None) -> list[ArchivedTarget]:
+    """The user's archived targets, latest first, each with who archived it and why (from the
+    audit record of the archiving)."""
+    qs = Target.objects.restrict(user, "view").filter(archived_at__isnull=False)
+    if year is not None:
+        qs = qs.filter(year=year)
+    targets = list(qs.select_related("owner_unit").order_by("-archived_at", "-id"))
+    records: dict[str, Any] = {}
+    found = ChangeRecord.objects.filter(
+        object_type=Target._meta.label,
+        object_id__in=[str(t.pk) for t in targets],
+        action=ChangeAction.ARCHIVE,
+    ).order_by("at", "id")
+    for record in found:
+        records[record.object_id] = record  # the latest archiving wins
+    rows = []
+    for target in targets:
+        record = records.get(str(target.pk))
+        rows.append(
+            ArchivedTarget(
+                target=target,
+                archived_at=target.archived_at,  # type: ignore[arg-type]
+                archived_by=(record.actor_name if record else ""),
+                reason=(record.reason if record else ""),
+            )
+        )
+    return rows
+
+
 def target_get(*, user: User, pk: int, action: str = "view") -> Target:
     target = (
         Target.objects.restrict(user, action)  # type: ignore[arg-type]
@@ -812,8 +855,6 @@ def _history_value(value: Any) -> str:
 
 def target_history(*, target: Target) -> list[HistoryRow]:
     """The audit records of the target and of its reported values, newest first, in words."""
-    from xianfeng.audit.models import ChangeRecord
-
     value_ids = [str(pk) for pk in target.values.values_list("pk", flat=True)]
     records = ChangeRecord.objects.filter(object_type=Target._meta.label, object_id=str(target.pk)) | (
         ChangeRecord.objects.filter(object_type=TargetValue._meta.label, object_id__in=value_ids)

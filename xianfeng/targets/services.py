@@ -211,6 +211,24 @@ def target_archive(*, actor: User, target: Target, reason: str) -> Target:
     return current
 
 
+@transaction.atomic
+def target_restore(*, actor: User, target: Target, reason: str) -> Target:
+    """Bring an archived target back onto the board and the cockpit (the reason is kept)."""
+    _ensure_dispatcher(actor)
+    if not reason.strip():
+        raise ValidationError({"reason": _("请说明恢复原因")})
+    current = Target.objects.select_for_update().get(pk=target.pk)
+    if current.archived_at is None:
+        raise ValidationError(_("该目标未归档，无需恢复"))
+    before = snapshot(current)
+    current.archived_at = None
+    record_update(actor=actor, instance=current, before=before, action=ChangeAction.RESTORE, reason=reason)
+    current.version = F("version") + 1
+    current.save()
+    current.refresh_from_db()
+    return current
+
+
 # ---------------------------------------------------------------- hand-reported values
 
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/archive/", views.archive, name="archive"),
+    path("<int:pk>/restore/", views.restore, name="restore"),
+    path("archived/", views.archived, name="archived"),
     path("<int:pk>/report/", views.report, name="report"),
     path("values/<int:pk>/evidence/", views.evidence, name="evidence"),
     # warnings and forecasts pages follow

@@ -85,7 +85,22 @@ def board(request: HttpRequest) -> HttpResponse:
             "period_key": key,
             "counts": counts,
             "can_create": request.user.role == Role.DISPATCHER,
+            "archived_count": selectors.target_archived_count(user=request.user, year=year),
         },
+    )
+
+
+@require_safe
+@targets_page
+def archived(request: HttpRequest) -> HttpResponse:
+    """The archived targets (of a year, or all), with who archived them and why."""
+    year_text = request.GET.get("year", "")
+    year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= 2100 else None
+    rows = selectors.target_archived_list(user=request.user, year=year)
+    return render(
+        request,
+        "targets/archived.html",
+        {"rows": rows, "year": year, "can_restore": request.user.role == Role.DISPATCHER},
     )
 
 
@@ -124,6 +139,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": selectors.target_history(target=target),
             "can_edit": user.role == Role.DISPATCHER and target.archived_at is None,
             "can_report": can_report and target.archived_at is None,
+            "can_restore": user.role == Role.DISPATCHER and target.archived_at is not None,
         },
     )
 
@@ -197,6 +213,23 @@ def archive(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("targets:detail", pk=target.pk)
     messages.success(request, _("目标“%(name)s”已归档") % {"name": target.name})
     return redirect("targets:board")
+
+
+@require_http_methods(["POST"])
+@targets_page
+def restore(request: HttpRequest, pk: int) -> HttpResponse:
+    """Bring an archived target back onto the board and the cockpit, with a reason."""
+    target = selectors.target_get(user=request.user, pk=pk)
+    if request.user.role != Role.DISPATCHER:
+        raise PermissionDenied(_("只有区项目办（调度专员）可以恢复目标"))
+    try:
+        services.target_restore(actor=request.user, target=target, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        for line in messages_of(error):
+            messages.error(request, line)
+        return redirect("targets:detail", pk=target.pk)
+    messages.success(request, _("目标“%(name)s”已恢复") % {"name": target.name})
+    return redirect("targets:detail", pk=target.pk)
 
 
 @require_http_methods(["GET", "POST"])

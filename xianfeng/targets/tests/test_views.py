@@ -240,3 +240,63 @@ def test_dispatcher_archives_a_target_with_a_reason(targets, dispatcher, clerk_a
     assert "归档，不再列入目标任务和驾驶舱" in detail and f"/targets/{parks.pk}/edit/" not in detail
     again = client(dispatcher).post(url, {"reason": "再次"}, follow=True).content.decode()
     assert "该目标已于" in again
+
+
+def test_dispatcher_restores_an_archived_target(targets, dispatcher, clerk_a, leader_user) -> None:
+    from xianfeng.audit.choices import ChangeAction
+    from xianfeng.audit.models import ChangeRecord
+
+    parks = targets["parks"]
+    assert "已归档" not in client(dispatcher).get("/targets/").content.decode()
+    client(dispatcher).post(f"/targets/{parks.pk}/archive/", {"reason": "并入全区城市更新目标"})
+    board = client(dispatcher).get("/targets/").content.decode()
+    assert "已归档 1" in board and "/targets/archived/?year=2024" in board
+
+    listing = client(dispatcher).get("/targets/archived/?year=2024").content.decode()
+    assert (
+        "口袋公园10处" in listing and "并入全区城市更新目标" in listing and (dispatcher.get_full_name() or dispatcher.username) in listing
+    )
+    assert f"/targets/{parks.pk}/restore/" in listing
+    seen_by_leader = client(leader_user).get("/targets/archived/").content.decode()
+    assert "口袋公园10处" in seen_by_leader and "/restore/" not in seen_by_leader
+    assert "没有已归档的目标" in client(dispatcher).get("/targets/archived/?year=2023").content.decode()
+
+    url = f"/targets/{parks.pk}/restore/"
+    assert client(dispatcher).get(url).status_code == 405
+    assert client(clerk_a).post(url, {"reason": "恢复"}).status_code == 403
+    assert client(leader_user).post(url, {"reason": "恢复"}).status_code == 403
+    blank = client(dispatcher).post(url, {"reason": " "}, follow=True).content.decode()
+    assert "请说明恢复原因" in blank
+    parks.refresh_from_db()
+    assert parks.archived_at is not None and parks.version == 2
+
+    response = client(dispatcher).post(url, {"reason": "市里重新下达"})
+    assert response.status_code == 302 and response["Location"] == f"/targets/{parks.pk}/"
+    parks.refresh_from_db()
+    assert parks.archived_at is None and parks.version == 3
+    record = ChangeRecord.objects.get(object_id=str(parks.pk), action=ChangeAction.RESTORE)
+    assert record.actor == dispatcher and record.reason == "市里重新下达"
+    assert "口袋公园10处" in client(dispatcher).get("/targets/").content.decode()
+    again = client(dispatcher).post(url, {"reason": "再次"}, follow=True).content.decode()
+    assert "该目标未归档，无需恢复" in again
+
+
+def test_archive_and_restore_through_the_api(targets, dispatcher, clerk_a) -> None:
+    parks = targets["parks"]
+    api = client(dispatcher)
+    assert (
+        client(clerk_a)
+        .post(f"/api/targets/{parks.pk}/archive", {"reason": "合并"}, content_type="application/json")
+        .status_code
+        == 403
+    )
+    bad = api.post(f"/api/targets/{parks.pk}/archive", {"reason": ""}, content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["detail"][0]["message"] == "请说明归档原因"
+    ok = api.post(f"/api/targets/{parks.pk}/archive", {"reason": "合并"}, content_type="application/json")
+    assert ok.status_code == 200 and ok.json()["archived_at"] is not None
+    listed = api.get("/api/targets/archived?year=2024").json()
+    assert [(row["target"]["code"], row["reason"]) for row in listed] == [("parks", "合并")]
+    assert "parks" not in {row["target"]["code"] for row in api.get("/api/targets?period=2024-11").json()}
+    back = api.post(f"/api/targets/{parks.pk}/restore", {"reason": "恢复"}, content_type="application/json")
+    assert back.status_code == 200 and back.json()["archived_at"] is None
+    assert api.get("/api/targets/archived").json() == []
