@@ -3,10 +3,12 @@
 Run from the repository root, with PostgreSQL running:
 
     .venv/bin/python bench/bench_problems.py
-    XF_DATABASE_URL=postgres://postgres@127.0.0.1:5432/anything .venv/bin/python bench/bench_problems.py
+    XF_DATABASE_URL=postgres://postgres@127.0.0.1:5432/xf_problems_bench \
+        .venv/bin/python bench/bench_problems.py
 
-The server, user and password come from XF_DATABASE_URL (default postgres://postgres@127.0.0.1:5432);
-the database is always ``xianfeng_bench_problems``, created by the script and dropped at the end.
+The database is the one named in XF_DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/xf_problems_bench); its name must contain "bench", since the
+script creates it afresh and drops it at the end (``--keep`` / ``--reuse`` to fill it once).
 It bulk-inserts 3,000 projects across 30 units and 8 leaders and 100,000 problems over 2023–2024
 (about 60 % closed, with days to close; the rest open, in hand or resolved, some overdue and
 escalated), each with one or two responsible units, then times N requests of each case with
@@ -32,49 +34,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from _dispatch_data import drop_database, prepare_database  # noqa: E402
+
 TARGET_MS = 150.0
-DB_NAME = "xianfeng_bench_problems"
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/xf_problems_bench"
 TODAY = dt.date(2024, 12, 6)
 SUBJECTS = ["用地指标", "征收签约", "施工许可", "资金拨付", "管线迁改"]
-
-
-def prepare_database() -> str:
-    """Create the benchmark database on the server of XF_DATABASE_URL; point the settings at it."""
-    import dj_database_url
-
-    server = os.environ.get("XF_DATABASE_URL", "").strip() or DEFAULT_SERVER
-    config = dj_database_url.parse(server)
-    if not config["ENGINE"].endswith("postgresql"):
-        sys.exit("this benchmark needs PostgreSQL (XF_DATABASE_URL=postgres://…)")
-    url = server.rsplit("/", 1)[0] + "/" + DB_NAME
-    os.environ["XF_DATABASE_URL"] = url
-    with _maintenance(config) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    return url
-
-
-def _maintenance(config: dict[str, Any]) -> Any:
-    import psycopg
-
-    return psycopg.connect(
-        dbname="postgres",
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        autocommit=True,
-    )
-
-
-def drop_database() -> None:
-    import dj_database_url
-    from django.db import connections
-
-    connections.close_all()
-    with _maintenance(dj_database_url.parse(os.environ["XF_DATABASE_URL"])) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
 
 
 def populate(n_problems: int, n_projects: int) -> dict[str, Any]:
@@ -280,9 +245,13 @@ def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xianfeng.settings")
     os.environ["XF_TODAY"] = TODAY.isoformat()
     os.environ["XF_DEBUG"] = "0"
+    os.environ["XF_DATABASE_URL"] = os.environ.get("XF_DATABASE_URL", "").strip() or DEFAULT_URL
+    if not os.environ["XF_DATABASE_URL"].startswith(("postgres://", "postgresql://")):
+        sys.exit("this benchmark needs PostgreSQL (XF_DATABASE_URL=postgres://…)")
+    db_name = os.environ["XF_DATABASE_URL"].rsplit("/", 1)[1]
     if args.reuse:
-        server = os.environ.get("XF_DATABASE_URL", "").strip() or DEFAULT_SERVER
-        os.environ["XF_DATABASE_URL"] = server.rsplit("/", 1)[0] + "/" + DB_NAME
+        if "bench" not in db_name:
+            sys.exit(f"refusing to use database {db_name!r}: its name must contain 'bench'")
     else:
         prepare_database()
     try:
@@ -297,7 +266,7 @@ def main() -> int:
         ids = existing_ids() if args.reuse else populate(args.problems, args.projects)
         analyse()
         print(
-            f"database: postgresql ({DB_NAME}); {args.problems:,} problems on {args.projects:,} projects "
+            f"database: postgresql ({db_name}); {args.problems:,} problems on {args.projects:,} projects "
             f"inserted and analysed in {time.perf_counter() - started:.1f} s; "
             f"{args.requests} requests per case"
         )
@@ -332,9 +301,9 @@ def main() -> int:
         return 0 if not over else 1
     finally:
         if args.keep:
-            print(f"kept database {DB_NAME}")
+            print(f"kept database {db_name}")
         else:
-            drop_database()
+            drop_database("postgresql", db_name)
 
 
 if __name__ == "__main__":
