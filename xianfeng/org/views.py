@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
@@ -20,19 +19,11 @@ from django.utils.translation import gettext as _
 from xianfeng.audit.choices import ChangeAction
 from xianfeng.audit.selectors import change_log
 from xianfeng.lib import clock
-from xianfeng.lib.money import fmt_yi
 from xianfeng.org.choices import PROGRAMME_READERS, UNIT_ROLES, Role
 from xianfeng.org.forms import ApiTokenForm, LoginForm, client_address
+from xianfeng.org.home import home_sections
 from xianfeng.org.selectors import api_token_get, api_tokens
 from xianfeng.org.services import api_token_create, api_token_revoke, login_record, logout_record
-
-# The home page reads the programme: the one place where org looks up at projects.
-from xianfeng.projects.selectors import (
-    ProjectFilters,
-    available_years,
-    programme_summary,
-    project_list,
-)
 
 # Roles that call the JSON API and so may hold tokens.
 API_ROLES = {Role.DISPATCHER, Role.UNIT_REPORTER, Role.UNIT_REVIEWER, Role.LEADER}
@@ -68,42 +59,6 @@ logout_view = XfLogoutView.as_view()
 
 
 # ---------------------------------------------------------------- home
-
-
-def _pick_year(request: HttpRequest, years: list[int]) -> int:
-    raw = request.GET.get("year", "")
-    if raw.isdigit() and int(raw) in years:
-        return int(raw)
-    this_year = clock.today().year
-    if this_year in years or not years:
-        return this_year
-    past = [y for y in years if y < this_year]
-    return past[0] if past else years[-1]
-
-
-def _programme_context(request: HttpRequest) -> dict[str, Any]:
-    user = request.user
-    years = available_years(user=user)
-    year = _pick_year(request, years)
-    summary = programme_summary(user=user, year=year)
-    context: dict[str, Any] = {
-        "years": years,
-        "year": year,
-        "summary": summary,
-        "total_yi": fmt_yi(summary.total_investment),
-        "planned_yi": fmt_yi(summary.planned_investment),
-        "ytd_yi": fmt_yi(summary.invested_ytd),
-        "time_progress_pct": (summary.time_progress * 100).quantize(Decimal("0.1")),
-    }
-    if user.role in UNIT_ROLES:
-        context["unit_projects"] = project_list(user=user, filters=ProjectFilters()).count()
-    leader = getattr(user, "leader", None) if user.role == Role.LEADER else None
-    if leader is not None:
-        context["leader"] = leader
-        context["leader_projects"] = project_list(
-            user=user, filters=ProjectFilters(year=year, leader=leader.pk)
-        ).count()
-    return context
 
 
 # The admin role's reference data, in the order an administrator sets a district up.
@@ -149,7 +104,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context: dict[str, Any] = {"api_user": user.role in API_ROLES}
     if user.role in PROGRAMME_READERS or user.role in UNIT_ROLES:
-        context.update(_programme_context(request))
+        context.update(home_sections(request))
     elif user.role == Role.ADMIN:
         context.update(_admin_context(request))
     elif user.role == Role.AUDITOR:
