@@ -141,6 +141,8 @@ LANGUAGE_CODE = "zh-hans"
 # Each language is named in itself, so a reader finds theirs whatever the page's language.
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "xianfeng" / "locale"]
+# Digit grouping for Chinese pages (see xianfeng/formats/zh_Hans).
+FORMAT_MODULE_PATH = ["xianfeng.formats"]
 TIME_ZONE = env_str("XF_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -55,3 +55,17 @@ def test_bad_values_are_refused(tmp_path) -> None:
     assert result.returncode != 0 and "XF_DEBUG" in result.stderr
     result = _load(XF_TODAY="2024-13-01", XF_VAR_DIR=str(tmp_path))
     assert result.returncode != 0 and "XF_TODAY" in result.stderr
+
+
+def test_chinese_pages_group_digits_by_three_where_asked() -> None:
+    from decimal import Decimal
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template('{{ v|floatformat:"-2g" }} · {{ v|floatformat:"-2" }} · {{ d|date:"DATE_FORMAT" }}')
+    context = Context({"v": Decimal("3621389.19"), "d": __import__("datetime").date(2024, 6, 30)})
+    with translation.override("zh-hans"):
+        assert template.render(context) == "3,621,389.19 · 3621389.19 · 2024年6月30日"
+    with translation.override("en"):
+        assert template.render(context) == "3,621,389.19 · 3621389.19 · June 30, 2024"
