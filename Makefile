@@ -26,6 +26,10 @@ install-test: $(VENV)/.installed-test
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 	  || echo "chromium not installed: end-to-end tests will be skipped"; }
+	@# The workbook test opens the generated Excel file in LibreOffice, as a user's office suite would.
+	@command -v libreoffice >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui libreoffice-writer-nogui >/dev/null) \
+	  || echo "libreoffice not installed: the workbook-in-LibreOffice test will be skipped"; }
 
 demo: install
 	XF_DEMO=1 XF_TODAY=2024-12-06 $(PY) manage.py migrate --noinput
