@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_noop
 
 from xianfeng.attraction.choices import AmountUnit, sibling_unit, unit_info
 
@@ -31,7 +32,10 @@ def fx_rate(currency: str) -> Decimal:
         return Decimal(1)
     rates = getattr(settings, "XF_ATTRACTION_FX_RATES", {})
     if currency not in rates:
-        raise ValidationError(f"没有{currency}的折算汇率，请联系系统管理员配置 XF_ATTRACTION_FX_RATES")
+        raise ValidationError(
+            gettext("没有%(currency)s的折算汇率，请联系系统管理员配置 XF_ATTRACTION_FX_RATES")
+            % {"currency": currency}
+        )
     return Decimal(rates[currency])
 
 
@@ -43,7 +47,7 @@ class Converted:
 
 def to_wan(amount: Decimal, unit: str) -> Converted:
     if unit not in AmountUnit.values:
-        raise ValidationError({"investment_unit": f"未知的金额单位“{unit}”"})
+        raise ValidationError({"investment_unit": gettext("未知的金额单位“%(unit)s”") % {"unit": unit}})
     info = unit_info(unit)
     rate = fx_rate(info.currency)
     wan = (amount * info.wan * rate).quantize(TWO, rounding=ROUND_HALF_UP)
@@ -75,44 +79,58 @@ class UnitDoubt:
 
 
 def unit_doubt(
-    amount: Decimal, unit: str, *, land_mu: Decimal | None = None, what: str = "意向投资额"
+    amount: Decimal, unit: str, *, land_mu: Decimal | None = None, what: str = gettext_noop("意向投资额")
 ) -> UnitDoubt | None:
-    """A reason to doubt the unit of ``amount``, or None when it looks plausible."""
+    """A reason to doubt the unit of ``amount``, or None when it looks plausible.
+
+    ``what`` names the amount: a Chinese msgid (marked with gettext_noop by the caller), translated
+    only when there is a doubt to word, so a plausible amount costs no translation work."""
     if amount is None or amount <= 0 or unit not in AmountUnit.values:
         return None
     wan = to_wan(amount, unit).wan
-    shown = f"{_fmt(amount)} {label(unit)}"
-    if unit != AmountUnit.CNY_WAN:
-        shown = f"{shown}（折合 {_fmt(wan)} 万元）"
     yi_unit = sibling_unit(unit, "YI")
     wan_unit = sibling_unit(unit, "WAN")
     per_mu = wan / land_mu if land_mu else None
+
+    def words(**extra: str) -> dict[str, str]:
+        shown = f"{_fmt(amount)} {label(unit)}"
+        if unit != AmountUnit.CNY_WAN:
+            shown = gettext("%(amount)s（折合 %(wan)s 万元）") % {"amount": shown, "wan": _fmt(wan)}
+        return {"what": gettext(what), "shown": shown, "amount": _fmt(amount), **extra}
+
     if wan < SMALL_WAN or (per_mu is not None and per_mu < LOW_PER_MU):
         if unit.endswith("_WAN") and yi_unit:
             fixed = to_wan(amount, yi_unit).wan
             return UnitDoubt(
-                f"{what} {shown}对一个投资项目明显偏小，单位可能填错了："
-                f"如果是 {_fmt(amount)} {label(yi_unit)}（折合 {_fmt(fixed)} 万元），"
-                f"请改用“{label(yi_unit)}”",
+                gettext(
+                    "%(what)s %(shown)s对一个投资项目明显偏小，单位可能填错了："
+                    "如果是 %(amount)s %(unit)s（折合 %(fixed)s 万元），请改用“%(unit)s”"
+                )
+                % words(unit=label(yi_unit), fixed=_fmt(fixed)),
                 amount,
                 yi_unit,
             )
-        return UnitDoubt(f"{what} {shown}对一个投资项目明显偏小，请核对金额和单位")
+        return UnitDoubt(gettext("%(what)s %(shown)s对一个投资项目明显偏小，请核对金额和单位") % words())
     if wan > LARGE_WAN or (per_mu is not None and per_mu > HIGH_PER_MU):
         if unit.endswith("_YI") and wan_unit:
             fixed = to_wan(amount, wan_unit).wan
             return UnitDoubt(
-                f"{what} {shown}大得不合常理，单位可能填错了："
-                f"如果是 {_fmt(amount)} {label(wan_unit)}（折合 {_fmt(fixed)} 万元），"
-                f"请改用“{label(wan_unit)}”",
+                gettext(
+                    "%(what)s %(shown)s大得不合常理，单位可能填错了："
+                    "如果是 %(amount)s %(unit)s（折合 %(fixed)s 万元），请改用“%(unit)s”"
+                )
+                % words(unit=label(wan_unit), fixed=_fmt(fixed)),
                 amount,
                 wan_unit,
             )
         # A figure in yuan typed into a 万 field: 500000000 "万元" is 5 亿元 typed as yuan.
         smaller = (amount / Decimal(10000)).quantize(TWO, rounding=ROUND_HALF_UP)
         return UnitDoubt(
-            f"{what} {shown}大得不合常理，可能是按“元”填写的："
-            f"如果是 {_fmt(amount)} 元，应填 {_fmt(smaller)} {label(unit)}",
+            gettext(
+                "%(what)s %(shown)s大得不合常理，可能是按“元”填写的："
+                "如果是 %(amount)s 元，应填 %(smaller)s %(unit)s"
+            )
+            % words(unit=label(unit), smaller=_fmt(smaller)),
             smaller,
             unit,
         )

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
@@ -479,7 +480,7 @@ def _duplicate_response(exc: services.DuplicateError) -> Status[dict[str, Any]]:
     return Status(
         409,
         {
-            "detail": [{"field": "investor", "label": "投资方", "message": m} for m in exc.messages],
+            "detail": [{"field": "investor", "label": gettext("投资方"), "message": m} for m in exc.messages],
             "candidates": {
                 "investors": [
                     {
@@ -510,8 +511,10 @@ def _duplicate_response(exc: services.DuplicateError) -> Status[dict[str, Any]]:
 
 def _doubt_response(exc: services.AmountDoubtError) -> Status[dict[str, Any]]:
     doubt = exc.doubt
-    labels = {"investment_amount": "意向投资额", "signed_amount": "签约金额"}
-    message = f"{doubt.message}。如果确实如此，请带 confirm_amount: true 重新提交"
+    labels = {"investment_amount": gettext("意向投资额"), "signed_amount": gettext("签约金额")}
+    message = gettext("%(doubt)s。如果确实如此，请带 confirm_amount: true 重新提交") % {
+        "doubt": doubt.message
+    }
     suggestion = None
     if doubt.suggested_unit and doubt.suggested_amount is not None:
         suggestion = {
@@ -533,18 +536,18 @@ def _get(model: Any, pk: int | None, field: str, label: str) -> Any:
         return None
     obj = model.objects.filter(pk=pk).first()
     if obj is None:
-        raise ValidationError({field: f"{label} {pk} 不存在"})
+        raise ValidationError({field: gettext("%(label)s %(id)s 不存在") % {"label": label, "id": pk}})
     return obj
 
 
 def _lead_fields(data: dict[str, Any]) -> dict[str, Any]:
     refs = {
-        "event": (Event, "招商活动"),
-        "introducer": (Investor, "引荐企业"),
-        "chain": (IndustryChain, "产业链"),
-        "owner_unit": (Department, "责任单位"),
-        "officer": (User, "招商专员"),
-        "investor": (Investor, "投资方"),
+        "event": (Event, gettext("招商活动")),
+        "introducer": (Investor, gettext("引荐企业")),
+        "chain": (IndustryChain, gettext("产业链")),
+        "owner_unit": (Department, gettext("责任单位")),
+        "officer": (User, gettext("招商专员")),
+        "investor": (Investor, gettext("投资方")),
     }
     fields: dict[str, Any] = {}
     for name, value in data.items():
@@ -563,7 +566,9 @@ def _parse_period(text: str) -> dt.date:
         year, month = text.strip().split("-")[:2]
         return dt.date(int(year), int(month), 1)
     except (ValueError, TypeError) as exc:
-        raise ValidationError({"period": f"月份“{text}”格式应为 YYYY-MM"}) from exc
+        raise ValidationError(
+            {"period": gettext("月份“%(month)s”格式应为 YYYY-MM") % {"month": text}}
+        ) from exc
 
 
 # ---------------------------------------------------------------- leads
@@ -663,7 +668,7 @@ def lead_stage(request: HttpRequest, lead_id: int, payload: StageIn) -> Any:
     data = payload.model_dump()
     to_stage = data.pop("to_stage").strip()
     project_id = data.pop("project_id", None)
-    data["project"] = _get(Project, project_id, "project", "项目") if project_id else None
+    data["project"] = _get(Project, project_id, "project", gettext("项目")) if project_id else None
     try:
         services.lead_stage_change(actor=user, lead=lead, to_stage=to_stage, **data)
     except services.AmountDoubtError as exc:
@@ -712,7 +717,7 @@ def investor_create(request: HttpRequest, payload: InvestorIn) -> Status[dict[st
     user = _user(request)
     data = payload.model_dump()
     confirm = data.pop("confirm_duplicate")
-    data["owner_unit"] = _get(Department, data.pop("owner_unit"), "owner_unit", "录入单位")
+    data["owner_unit"] = _get(Department, data.pop("owner_unit"), "owner_unit", gettext("录入单位"))
     if data["owner_unit"] is None:
         data.pop("owner_unit")
     try:
@@ -775,7 +780,7 @@ def event_list(request: HttpRequest, year: int | None = None) -> list[dict[str, 
 def event_create(request: HttpRequest, payload: EventIn) -> Status[dict[str, Any]]:
     user = _user(request)
     data = payload.model_dump()
-    data["organiser"] = _get(Department, data.pop("organiser"), "organiser", "组织单位")
+    data["organiser"] = _get(Department, data.pop("organiser"), "organiser", gettext("组织单位"))
     if data["organiser"] is None:
         data.pop("organiser")
     event = services.event_create(actor=user, fields=data)

@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from xianfeng.attraction.choices import (
     ACTIVE_STAGES,
@@ -81,20 +81,31 @@ class Screening:
     @property
     def summary(self) -> str:
         if not self.applicable:
-            return "不需新增用地，不作亩均初筛"
+            return gettext("不需新增用地，不作亩均初筛")
+        invest = {"value": f"{self.invest_per_mu:,}", "min": self.min_invest}
         parts = [
-            f"投资强度 {self.invest_per_mu:,} 万元/亩（标准 ≥ {self.min_invest}）"
-            f"{'达标' if self.invest_ok else '未达标'}"
+            gettext("投资强度 %(value)s 万元/亩（标准 ≥ %(min)s）达标") % invest
+            if self.invest_ok
+            else gettext("投资强度 %(value)s 万元/亩（标准 ≥ %(min)s）未达标") % invest
         ]
         if self.tax_per_mu is None:
-            parts.append(f"预计亩均税收未填写（标准 ≥ {self.min_tax} 万元/亩·年）")
+            parts.append(gettext("预计亩均税收未填写（标准 ≥ %(min)s 万元/亩·年）") % {"min": self.min_tax})
         else:
+            tax = {"value": f"{self.tax_per_mu:,}", "min": self.min_tax}
             parts.append(
-                f"亩均税收 {self.tax_per_mu:,} 万元/亩·年（标准 ≥ {self.min_tax}）"
-                f"{'达标' if self.tax_ok else '未达标'}"
+                gettext("亩均税收 %(value)s 万元/亩·年（标准 ≥ %(min)s）达标") % tax
+                if self.tax_ok
+                else gettext("亩均税收 %(value)s 万元/亩·年（标准 ≥ %(min)s）未达标") % tax
             )
-        verdict = {"pass": "初筛通过", "fail": "初筛未通过", "incomplete": "初筛待补充"}[self.result]
-        return f"{verdict}：" + "；".join(parts)
+        verdict = {
+            "pass": gettext("初筛通过"),
+            "fail": gettext("初筛未通过"),
+            "incomplete": gettext("初筛待补充"),
+        }[self.result]
+        return gettext("%(verdict)s：%(reasons)s") % {
+            "verdict": verdict,
+            "reasons": gettext("；").join(parts),
+        }
 
 
 def screen(
@@ -163,13 +174,32 @@ class Duplicates:
     def messages(self) -> list[str]:
         lines = []
         for c in self.investors:
-            code = f"，信用代码 {c.credit_code}" if c.credit_code else ""
-            lines.append(f"疑似重复投资方：“{c.name}”（{c.unit}录入{code}；{c.reason}）")
-        for c in self.leads:
-            what = f"“{c.name}”" if c.visible else "一条线索"
+            values = {"name": c.name, "unit": c.unit, "code": c.credit_code, "reason": c.reason}
             lines.append(
-                f"{c.unit}已于 {c.entered_on} 登记该投资方的{what}"
-                f"（投资方“{c.investor}”，当前阶段：{c.stage_label}）"
+                gettext("疑似重复投资方：“%(name)s”（%(unit)s录入，信用代码 %(code)s；%(reason)s）") % values
+                if c.credit_code
+                else gettext("疑似重复投资方：“%(name)s”（%(unit)s录入；%(reason)s）") % values
+            )
+        for c in self.leads:
+            values = {
+                "unit": c.unit,
+                "date": c.entered_on,
+                "name": c.name,
+                "investor": c.investor,
+                "stage": c.stage_label,
+            }
+            lines.append(
+                gettext(
+                    "%(unit)s已于 %(date)s 登记该投资方的“%(name)s”"
+                    "（投资方“%(investor)s”，当前阶段：%(stage)s）"
+                )
+                % values
+                if c.visible
+                else gettext(
+                    "%(unit)s已于 %(date)s 登记该投资方的一条线索"
+                    "（投资方“%(investor)s”，当前阶段：%(stage)s）"
+                )
+                % values
             )
         return lines
 
@@ -206,11 +236,17 @@ def investor_duplicates(
         "pk", "name", "name_norm", "credit_code", "owner_unit__name"
     ).iterator(chunk_size=2000):
         if credit_code and other_code == credit_code:
-            found.append(InvestorCandidate(pk, other_name, other_code, unit, 100.0, "统一社会信用代码相同"))
+            found.append(
+                InvestorCandidate(pk, other_name, other_code, unit, 100.0, gettext("统一社会信用代码相同"))
+            )
             continue
         score = similarity(norm, other_norm)
         if score >= threshold:
-            reason = "名称相同" if score >= 100 else f"名称相似度 {score:.0f}%"
+            reason = (
+                gettext("名称相同")
+                if score >= 100
+                else gettext("名称相似度 %(score)s%%") % {"score": f"{score:.0f}"}
+            )
             found.append(InvestorCandidate(pk, other_name, other_code, unit, score, reason))
     found.sort(key=lambda c: (-c.score, c.pk))
     found = found[:limit]
@@ -287,10 +323,10 @@ class LeadFilters:
             try:
                 value = int(raw)
             except ValueError:
-                result.errors[name] = f"“{raw}”不是有效的编号"
+                result.errors[name] = gettext("“%(value)s”不是有效的编号") % {"value": raw}
                 return None
             if not low <= value <= high:
-                result.errors[name] = f"“{raw}”超出范围"
+                result.errors[name] = gettext("“%(value)s”超出范围") % {"value": raw}
                 return None
             return value
 
@@ -304,7 +340,7 @@ class LeadFilters:
         ]:
             raw = (params.get(name) or "").strip()
             if raw and raw not in choices:
-                result.errors[name] = f"“{raw}”不是有效的取值"
+                result.errors[name] = gettext("“%(value)s”不是有效的取值") % {"value": raw}
                 raw = ""
             setattr(result, name, raw)
         result.q = (params.get("q") or "").strip()[:100]
@@ -372,13 +408,13 @@ def lead_timeline(*, lead: Lead) -> list[TimelineItem]:
         if change.from_stage:
             title = f"{change.get_from_stage_display()} → {change.get_to_stage_display()}"
         else:
-            title = f"录入线索（{change.get_to_stage_display()}）"
+            title = gettext("录入线索（%(stage)s）") % {"stage": change.get_to_stage_display()}
         item = TimelineItem(
             change.effective_on,
             "stage",
             title,
             change.note,
-            actor=str(change.actor) if change.actor else "系统",
+            actor=str(change.actor) if change.actor else gettext("系统"),
             stage=change.to_stage,
         )
         items.append((change.effective_on, 1, change.pk, item))
@@ -390,7 +426,7 @@ def lead_timeline(*, lead: Lead) -> list[TimelineItem]:
             f.summary,
             f.next_step,
             f.next_step_on,
-            str(f.actor) if f.actor else "系统",
+            str(f.actor) if f.actor else gettext("系统"),
         )
         items.append((f.happened_on, 0, f.pk, item))
     items.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
@@ -478,13 +514,13 @@ def lead_board(*, user: User, filters: LeadFilters | None = None) -> list[BoardC
 
 
 FUNNEL_STEPS = [
-    ("lead", "线索"),
-    ("negotiating", "洽谈"),
-    ("signed", "签约"),
-    ("registered", "注册"),
-    ("landed", "落地"),
-    ("started", "开工"),
-    ("operating", "投产"),
+    ("lead", gettext_lazy("线索")),
+    ("negotiating", gettext_lazy("洽谈")),
+    ("signed", gettext_lazy("签约")),
+    ("registered", gettext_lazy("注册")),
+    ("landed", gettext_lazy("落地")),
+    ("started", gettext_lazy("开工")),
+    ("operating", gettext_lazy("投产")),
 ]
 
 
@@ -504,18 +540,18 @@ def _operating() -> Q:
 
 # (label, from column, to column): time spent in each stage, for leads that moved past it.
 STAGE_SPANS = [
-    ("线索→接洽", "entered_on", "contacting_on"),
-    ("接洽→洽谈", "contacting_on", "negotiating_on"),
-    ("洽谈→签约", "negotiating_on", "signed_on"),
-    ("签约→注册", "signed_on", "registered_on"),
-    ("注册→落地", "registered_on", "landed_on"),
-    ("落地→开工", "landed_on", "project__actual_start"),
+    (gettext_lazy("线索→接洽"), "entered_on", "contacting_on"),
+    (gettext_lazy("接洽→洽谈"), "contacting_on", "negotiating_on"),
+    (gettext_lazy("洽谈→签约"), "negotiating_on", "signed_on"),
+    (gettext_lazy("签约→注册"), "signed_on", "registered_on"),
+    (gettext_lazy("注册→落地"), "registered_on", "landed_on"),
+    (gettext_lazy("落地→开工"), "landed_on", "project__actual_start"),
 ]
 DIMENSIONS = {
-    "source": ("source", "来源"),
-    "unit": ("owner_unit_id", "责任单位"),
-    "chain": ("chain_id", "产业链"),
-    "officer": ("officer_id", "招商专员"),
+    "source": ("source", gettext_lazy("来源")),
+    "unit": ("owner_unit_id", gettext_lazy("责任单位")),
+    "chain": ("chain_id", gettext_lazy("产业链")),
+    "officer": ("officer_id", gettext_lazy("招商专员")),
 }
 _COUNTS = [
     "total",
@@ -636,7 +672,7 @@ def conversion_summary(*, leads: QuerySet[Lead]) -> dict[str, Any]:
         steps.append(
             {
                 "key": key,
-                "label": label,
+                "label": str(label),
                 "count": n,
                 "of_total": _rate(n, counts["total"]),
                 "of_previous": _rate(n, previous) if previous is not None else None,
@@ -645,7 +681,7 @@ def conversion_summary(*, leads: QuerySet[Lead]) -> dict[str, Any]:
         previous = n
     durations = [
         {
-            "label": label,
+            "label": str(label),
             "days": (Decimal(span_days[i]) / span_n[i]).quantize(ONE, rounding=ROUND_HALF_UP)
             if span_n[i]
             else None,
@@ -684,7 +720,7 @@ def _roll_up(groups: dict[Any, list[Any]], dimension: str) -> list[dict[str, Any
     result = [
         {
             "key": key,
-            "name": names.get(key, "未指定") if key is not None else "未指定",
+            "name": names.get(key, gettext("未指定")) if key is not None else gettext("未指定"),
             "total": g[0],
             "signed": g[1],
             "landed": g[2],

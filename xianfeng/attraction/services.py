@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from xianfeng.attraction import selectors
 from xianfeng.attraction.amounts import UnitDoubt, to_wan, unit_doubt
@@ -97,12 +98,13 @@ class DuplicateError(ValidationError):
 class AmountDoubtError(ValidationError):
     """An amount whose unit looks wrong; saved only with ``confirm_amount`` (or a corrected unit)."""
 
-    HINT = "如果金额和单位确实如此，请勾选“金额和单位无误”后再保存"
+    HINT = gettext_lazy("如果金额和单位确实如此，请勾选“金额和单位无误”后再保存")
 
     def __init__(self, field: str, doubt: UnitDoubt):
         self.field = field
         self.doubt = doubt
-        super().__init__({field: [ValidationError(f"{doubt.message}。{self.HINT}", code="unit_doubt")]})
+        message = gettext("%(doubt)s。%(hint)s") % {"doubt": doubt.message, "hint": self.HINT}
+        super().__init__({field: [ValidationError(message, code="unit_doubt")]})
 
 
 # ---------------------------------------------------------------- permissions
@@ -111,34 +113,45 @@ class AmountDoubtError(ValidationError):
 def _ensure_business_writer(actor: User) -> None:
     if actor.role not in UNIT_ROLES or not actor.department_id:
         if actor.role in {Role.DISPATCHER, Role.LEADER}:
-            raise PermissionDenied("区领导和调度专员可以查看招商线索，但不能修改")
-        raise PermissionDenied("您的角色不能修改招商数据")
+            raise PermissionDenied(gettext("区领导和调度专员可以查看招商线索，但不能修改"))
+        raise PermissionDenied(gettext("您的角色不能修改招商数据"))
 
 
 def _ensure_lead(actor: User, lead: Lead, action: str = "change") -> None:
     _ensure_business_writer(actor)
     if not Lead.objects.restrict(actor, action).filter(pk=lead.pk).exists():
-        raise PermissionDenied("您无权修改该线索")
+        raise PermissionDenied(gettext("您无权修改该线索"))
 
 
 def _ensure_unit(actor: User, unit: Department | None, field: str = "owner_unit") -> None:
     """Unit users enter data for their own unit; the bureau for any."""
     if unit is None:
-        raise ValidationError({field: "请选择责任单位"})
+        raise ValidationError({field: gettext("请选择责任单位")})
     if not is_bureau(actor) and unit.pk != actor.department_id:
-        raise ValidationError({field: "只能选择本单位"})
+        raise ValidationError({field: gettext("只能选择本单位")})
 
 
 def _check_date(field: str, label: str, day: dt.date | None, *, required: bool = True) -> dt.date | None:
+    """``label``: a Chinese msgid marked with gettext_noop, translated only when a message needs it."""
     if day is None:
         if required:
-            raise ValidationError({field: f"请填写{label}"})
+            raise ValidationError({field: gettext("请填写%(label)s") % {"label": gettext(label)}})
         return None
     today = clock.today()
     if day > today:
-        raise ValidationError({field: f"{label} {day} 不能晚于今天（{today}）"})
+        raise ValidationError(
+            {
+                field: gettext("%(label)s %(date)s 不能晚于今天（%(today)s）")
+                % {"label": gettext(label), "date": day, "today": today}
+            }
+        )
     if day < EARLIEST:
-        raise ValidationError({field: f"{label} {day} 早于 {EARLIEST}"})
+        raise ValidationError(
+            {
+                field: gettext("%(label)s %(date)s 早于 %(earliest)s")
+                % {"label": gettext(label), "date": day, "earliest": EARLIEST}
+            }
+        )
     return day
 
 
@@ -166,15 +179,19 @@ def _investor_prepare(investor: Investor) -> None:
     code = (investor.credit_code or "").strip()
     if code:
         if investor.kind == InvestorKind.PERSON:
-            errors.setdefault("credit_code", []).append("个人投资方不填写统一社会信用代码")
+            errors.setdefault("credit_code", []).append(gettext("个人投资方不填写统一社会信用代码"))
         else:
             try:
                 investor.credit_code = uscc.validate(code)
             except uscc.UsccError as exc:
                 errors.setdefault("credit_code", []).append(str(exc))
     if investor.origin in FOREIGN_ORIGINS and not investor.country:
-        label = "外资" if investor.origin == Origin.FOREIGN else "港澳台资"
-        errors.setdefault("country", []).append(f"{label}投资方须填写国家或地区")
+        message = (
+            gettext("外资投资方须填写国家或地区")
+            if investor.origin == Origin.FOREIGN
+            else gettext("港澳台资投资方须填写国家或地区")
+        )
+        errors.setdefault("country", []).append(message)
     if investor.origin == Origin.DOMESTIC and not investor.country:
         investor.country = "中国"
     try:
@@ -211,10 +228,12 @@ def investor_create(
 ) -> Investor:
     _ensure_business_writer(actor)
     if actor.role != Role.UNIT_REPORTER:
-        raise PermissionDenied("只有单位填报员可以新建投资方")
+        raise PermissionDenied(gettext("只有单位填报员可以新建投资方"))
     unknown = set(fields) - set(INVESTOR_FIELDS)
     if unknown:
-        raise ValidationError(f"不能直接设置字段：{', '.join(sorted(unknown))}")
+        raise ValidationError(
+            gettext("不能直接设置字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
     investor = Investor(**fields)
     if not investor.owner_unit_id:
         investor.owner_unit_id = actor.department_id
@@ -247,13 +266,15 @@ def investor_update(
 ) -> Investor:
     _ensure_business_writer(actor)
     if not Investor.objects.restrict(actor, "change").filter(pk=investor.pk).exists():
-        raise PermissionDenied("您无权修改该投资方")
+        raise PermissionDenied(gettext("您无权修改该投资方"))
     unknown = set(fields) - set(INVESTOR_FIELDS)
     if unknown:
-        raise ValidationError(f"不能直接修改字段：{', '.join(sorted(unknown))}")
+        raise ValidationError(
+            gettext("不能直接修改字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
     current = Investor.objects.select_for_update().get(pk=investor.pk)
     if expected_version is not None and current.version != expected_version:
-        raise ConflictError("该投资方已被他人修改，请刷新后重新填写，您的修改未保存")
+        raise ConflictError(gettext("该投资方已被他人修改，请刷新后重新填写，您的修改未保存"))
     before = snapshot(current)
     old_name, old_code = current.name, current.credit_code
     for name, value in fields.items():
@@ -276,9 +297,9 @@ def investor_update(
 def investor_clear_duplicate(*, actor: User, investor: Investor, reason: str) -> Investor:
     """The bureau has checked a flagged investor: not the same as the one it resembled."""
     if not is_bureau(actor):
-        raise PermissionDenied("只有投资促进部门可以核销疑似重复标记")
+        raise PermissionDenied(gettext("只有投资促进部门可以核销疑似重复标记"))
     if not reason.strip():
-        raise ValidationError({"reason": "请说明核查结论"})
+        raise ValidationError({"reason": gettext("请说明核查结论")})
     current = Investor.objects.select_for_update().get(pk=investor.pk)
     before = snapshot(current)
     current.possible_duplicate_of = None
@@ -300,14 +321,15 @@ def _convert(
     what: str,
     rate_field: str = "",
 ) -> None:
+    """``what``: the amount's name, a Chinese msgid marked with gettext_noop (translated on error)."""
     amount: Decimal | None = getattr(lead, amount_field)
     unit: str = getattr(lead, unit_field)
     if amount is None:
         return
     if amount <= 0:
-        raise ValidationError({amount_field: f"{what}须大于 0"})
+        raise ValidationError({amount_field: gettext("%(what)s须大于 0") % {"what": gettext(what)}})
     if unit not in AmountUnit.values:
-        raise ValidationError({unit_field: f"未知的金额单位“{unit}”"})
+        raise ValidationError({unit_field: gettext("未知的金额单位“%(unit)s”") % {"unit": unit}})
     if not confirm:
         doubt = unit_doubt(
             amount, unit, land_mu=lead.land_mu if amount_field == "investment_amount" else None, what=what
@@ -328,27 +350,38 @@ def _lead_validate(actor: User, lead: Lead, *, confirm_amount: bool) -> None:
 
     lead.name = " ".join((lead.name or "").split())
     if not lead.name:
-        add("name", "请填写项目名称")
+        add("name", gettext("请填写项目名称"))
     if lead.source == Source.EVENT and not lead.event_id:
-        add("event", "来源为展会/峰会/推介活动时须选择招商活动（没有的请先在“招商活动”中登记）")
+        add("event", gettext("来源为展会/峰会/推介活动时须选择招商活动（没有的请先在“招商活动”中登记）"))
     if lead.source == Source.INVESTOR:
         if not lead.introducer_id:
-            add("introducer", "以商招商须选择引荐企业")
+            add("introducer", gettext("以商招商须选择引荐企业"))
         elif lead.introducer_id == lead.investor_id:
-            add("introducer", "引荐企业不能是投资方本身")
+            add("introducer", gettext("引荐企业不能是投资方本身"))
         elif not lead.introducer.in_district:
-            add("introducer", f"“{lead.introducer}”不是区内已落户企业，不能作为以商招商的引荐方")
+            add(
+                "introducer",
+                gettext("“%(company)s”不是区内已落户企业，不能作为以商招商的引荐方")
+                % {"company": lead.introducer},
+            )
     if lead.investor_id and lead.investor.origin in FOREIGN_ORIGINS and not lead.investor.country:
-        add("investor", f"外资线索须填写投资方“{lead.investor}”的国家或地区")
+        add(
+            "investor",
+            gettext("外资线索须填写投资方“%(investor)s”的国家或地区") % {"investor": lead.investor},
+        )
     if lead.officer_id and lead.owner_unit_id and lead.officer.department_id != lead.owner_unit_id:
-        add("officer", f"招商专员“{lead.officer}”不是责任单位“{lead.owner_unit}”的人员")
+        add(
+            "officer",
+            gettext("招商专员“%(officer)s”不是责任单位“%(unit)s”的人员")
+            % {"officer": lead.officer, "unit": lead.owner_unit},
+        )
     try:
-        _check_date("entered_on", "录入日期", lead.entered_on)
+        _check_date("entered_on", gettext_noop("录入日期"), lead.entered_on)
     except ValidationError as exc:
         for message in exc.message_dict["entered_on"]:
             add("entered_on", message)
     if lead.investment_amount is None:
-        add("investment_amount", "请填写意向投资额")
+        add("investment_amount", gettext("请填写意向投资额"))
     if lead.stage_changed_on is None:
         lead.stage_changed_on = lead.entered_on
     if errors:
@@ -360,7 +393,7 @@ def _lead_validate(actor: User, lead: Lead, *, confirm_amount: bool) -> None:
         target="investment_wan",
         rate_field="fx_rate",
         confirm=confirm_amount,
-        what="意向投资额",
+        what=gettext_noop("意向投资额"),
     )
     _full_clean(
         lead, exclude=["investor", "owner_unit", "project", "event", "introducer", "chain", "officer"]
@@ -392,10 +425,12 @@ def lead_create(
     investor — stop the save unless confirmed."""
     _ensure_business_writer(actor)
     if actor.role != Role.UNIT_REPORTER:
-        raise PermissionDenied("只有单位填报员可以录入招商线索")
+        raise PermissionDenied(gettext("只有单位填报员可以录入招商线索"))
     unknown = set(fields) - set(LEAD_CREATE_FIELDS)
     if unknown:
-        raise ValidationError(f"不能直接设置字段：{', '.join(sorted(unknown))}")
+        raise ValidationError(
+            gettext("不能直接设置字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
     fields = dict(fields)
     fields.setdefault("entered_on", clock.today())
     lead = Lead(**fields)
@@ -403,29 +438,31 @@ def lead_create(
         lead.owner_unit_id = actor.department_id
     _ensure_unit(actor, lead.owner_unit)
     if (lead.investor_id is None) == (new_investor is None):
-        raise ValidationError({"investor": "请选择已有投资方，或填写新投资方的信息（二选一）"})
+        raise ValidationError({"investor": gettext("请选择已有投资方，或填写新投资方的信息（二选一）")})
     duplicates = selectors.Duplicates()
     investor: Investor | None = None
     if lead.investor_id is not None:
         if not Investor.objects.restrict(actor, "view").filter(pk=lead.investor_id).exists():
-            raise ValidationError({"investor": "所选投资方不存在或您无权使用"})
+            raise ValidationError({"investor": gettext("所选投资方不存在或您无权使用")})
     else:
         investor = Investor(**{"owner_unit": lead.owner_unit, **(new_investor or {})})
         unknown = set(new_investor or {}) - set(INVESTOR_FIELDS)
         if unknown:
-            raise ValidationError(f"投资方没有字段：{', '.join(sorted(unknown))}")
+            raise ValidationError(
+                gettext("投资方没有字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))}
+            )
         _investor_prepare(investor)
         duplicates = investor_check(actor=actor, investor=investor)
     if (
         lead.introducer_id
         and not Investor.objects.restrict(actor, "view").filter(pk=lead.introducer_id).exists()
     ):
-        raise ValidationError({"introducer": "所选引荐企业不存在或您无权使用"})
+        raise ValidationError({"introducer": gettext("所选引荐企业不存在或您无权使用")})
     if investor is not None:
         lead.investor = investor
         # Validate the lead before anything is written (a foreign investor without a country …).
         if investor.origin in FOREIGN_ORIGINS and not investor.country:  # pragma: no cover - prepared above
-            raise ValidationError({"country": "外资投资方须填写国家或地区"})
+            raise ValidationError({"country": gettext("外资投资方须填写国家或地区")})
     else:
         duplicates.leads = selectors.lead_duplicates(
             investor_ids=[lead.investor_id], user=actor, exclude_unit_id=lead.owner_unit_id
@@ -476,12 +513,18 @@ def lead_update(
     _ensure_lead(actor, lead)
     unknown = set(fields) - set(LEAD_FIELDS)
     if unknown:
-        raise ValidationError(f"不能直接修改字段：{', '.join(sorted(unknown))}（阶段请用“阶段变更”）")
+        raise ValidationError(
+            gettext("不能直接修改字段：%(fields)s（阶段请用“阶段变更”）")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
     current = Lead.objects.select_for_update().get(pk=lead.pk)
     if expected_version is not None and current.version != expected_version:
         raise ConflictError(
-            f"该线索已被他人修改（当前版本 {current.version}，您打开的是版本 {expected_version}），"
-            "请刷新后重新填写，您的修改未保存"
+            gettext(
+                "该线索已被他人修改（当前版本 %(current)s，您打开的是版本 %(opened)s），"
+                "请刷新后重新填写，您的修改未保存"
+            )
+            % {"current": current.version, "opened": expected_version}
         )
     before = snapshot(current)
     for name, value in fields.items():
@@ -501,8 +544,13 @@ def _stage_date(lead: Lead, day: dt.date | None, field: str, label: str) -> dt.d
     if day < lead.stage_changed_on:
         raise ValidationError(
             {
-                field: f"{label} {day} 不能早于进入“{lead.get_stage_display()}”阶段的日期"
-                f" {lead.stage_changed_on}"
+                field: gettext("%(label)s %(date)s 不能早于进入“%(stage)s”阶段的日期 %(since)s")
+                % {
+                    "label": gettext(label),
+                    "date": day,
+                    "stage": lead.get_stage_display(),
+                    "since": lead.stage_changed_on,
+                }
             }
         )
     return day
@@ -545,9 +593,9 @@ def _locked(actor: User, lead: Lead) -> tuple[Lead, dict[str, Any]]:
 
 def _refuse_closed(lead: Lead) -> None:
     if lead.stage == Stage.LANDED:
-        raise ValidationError({"to_stage": "线索已落地，不能再变更阶段"})
+        raise ValidationError({"to_stage": gettext("线索已落地，不能再变更阶段")})
     if lead.stage == Stage.LOST:
-        raise ValidationError({"to_stage": "线索已流失；如重新跟进，请先“恢复跟进”"})
+        raise ValidationError({"to_stage": gettext("线索已流失；如重新跟进，请先“恢复跟进”")})
 
 
 @transaction.atomic
@@ -559,12 +607,15 @@ def lead_advance(
     current, before = _locked(actor, lead)
     _refuse_closed(current)
     if to_stage not in {Stage.CONTACTING, Stage.NEGOTIATING}:
-        raise ValidationError({"to_stage": "此处只能转为“接洽”或“洽谈”"})
+        raise ValidationError({"to_stage": gettext("此处只能转为“接洽”或“洽谈”")})
     if STAGE_RANK[to_stage] <= STAGE_RANK[current.stage]:
         raise ValidationError(
-            {"to_stage": f"线索已处于“{current.get_stage_display()}”，不能转为“{Stage(to_stage).label}”"}
+            {
+                "to_stage": gettext("线索已处于“%(stage)s”，不能转为“%(to)s”")
+                % {"stage": current.get_stage_display(), "to": Stage(to_stage).label}
+            }
         )
-    day = _stage_date(current, effective_on, "effective_on", "日期")
+    day = _stage_date(current, effective_on, "effective_on", gettext_noop("日期"))
     return _move(actor, current, to_stage, day, note.strip(), before)
 
 
@@ -583,15 +634,17 @@ def lead_sign(
     current, before = _locked(actor, lead)
     _refuse_closed(current)
     if STAGE_RANK[current.stage] >= STAGE_RANK[Stage.SIGNED]:
-        raise ValidationError({"to_stage": f"线索已处于“{current.get_stage_display()}”，已签约"})
+        raise ValidationError(
+            {"to_stage": gettext("线索已处于“%(stage)s”，已签约") % {"stage": current.get_stage_display()}}
+        )
     errors = {}
     if signed_on is None:
-        errors["signed_on"] = ["签约须填写协议签订日期"]
+        errors["signed_on"] = [gettext("签约须填写协议签订日期")]
     if amount is None:
-        errors["signed_amount"] = ["签约须填写签约金额"]
+        errors["signed_amount"] = [gettext("签约须填写签约金额")]
     if errors:
         raise ValidationError(errors)
-    day = _stage_date(current, signed_on, "signed_on", "签约日期")
+    day = _stage_date(current, signed_on, "signed_on", gettext_noop("签约日期"))
     current.signed_amount, current.signed_unit = amount, unit or AmountUnit.CNY_WAN
     _convert(
         current,
@@ -599,7 +652,7 @@ def lead_sign(
         unit_field="signed_unit",
         target="signed_wan",
         confirm=confirm_amount,
-        what="签约金额",
+        what=gettext_noop("签约金额"),
     )
     return _move(actor, current, Stage.SIGNED, day, note.strip(), before)
 
@@ -618,26 +671,34 @@ def lead_register(
     current, before = _locked(actor, lead)
     _refuse_closed(current)
     if current.stage != Stage.SIGNED:
-        raise ValidationError({"to_stage": f"线索处于“{current.get_stage_display()}”，须先签约再登记注册"})
+        raise ValidationError(
+            {
+                "to_stage": gettext("线索处于“%(stage)s”，须先签约再登记注册")
+                % {"stage": current.get_stage_display()}
+            }
+        )
     errors: dict[str, list[str]] = {}
     company_name = " ".join((company_name or "").split())
     if not company_name:
-        errors["company_name"] = ["请填写新注册企业名称"]
+        errors["company_name"] = [gettext("请填写新注册企业名称")]
     code = ""
     try:
         code = uscc.validate(credit_code)
     except uscc.UsccError as exc:
         errors["credit_code"] = [str(exc)]
     if registered_on is None:
-        errors["registered_on"] = ["请填写注册日期"]
+        errors["registered_on"] = [gettext("请填写注册日期")]
     if errors:
         raise ValidationError(errors)
     clash = Lead.objects.filter(credit_code=code).exclude(pk=current.pk).select_related("owner_unit").first()
     if clash is not None:
         raise ValidationError(
-            {"credit_code": f"统一社会信用代码 {code} 已登记在{clash.owner_unit.name}的另一条线索上"}
+            {
+                "credit_code": gettext("统一社会信用代码 %(code)s 已登记在%(unit)s的另一条线索上")
+                % {"code": code, "unit": clash.owner_unit.name}
+            }
         )
-    day = _stage_date(current, registered_on, "registered_on", "注册日期")
+    day = _stage_date(current, registered_on, "registered_on", gettext_noop("注册日期"))
     current.company_name, current.credit_code = company_name[:200], code
     current.search_text = f"{current.search_text} {company_name.lower()} {code.lower()}".strip()
     return _move(actor, current, Stage.REGISTERED, day, note.strip(), before)
@@ -660,25 +721,37 @@ def lead_land(
     _refuse_closed(current)
     if current.stage != Stage.REGISTERED:
         raise ValidationError(
-            {"to_stage": f"线索处于“{current.get_stage_display()}”，须先完成注册登记再落地"}
+            {
+                "to_stage": gettext("线索处于“%(stage)s”，须先完成注册登记再落地")
+                % {"stage": current.get_stage_display()}
+            }
         )
     if project is None and not create_project:
-        raise ValidationError({"project": "落地须关联项目：选择项目库中已有的项目，或由本线索新建储备项目"})
+        raise ValidationError(
+            {"project": gettext("落地须关联项目：选择项目库中已有的项目，或由本线索新建储备项目")}
+        )
     if project is not None and create_project:
-        raise ValidationError({"project": "请在“选择已有项目”和“新建储备项目”中二选一"})
-    day = _stage_date(current, landed_on, "landed_on", "落地日期")
+        raise ValidationError({"project": gettext("请在“选择已有项目”和“新建储备项目”中二选一")})
+    day = _stage_date(current, landed_on, "landed_on", gettext_noop("落地日期"))
     if project is not None:
         if not Project.objects.restrict(actor, "view").filter(pk=project.pk).exists():
-            raise ValidationError({"project": "所选项目不存在或您无权查看"})
+            raise ValidationError({"project": gettext("所选项目不存在或您无权查看")})
         other = Lead.objects.filter(project=project).exclude(pk=current.pk).first()
         if other is not None:
-            raise ValidationError({"project": f"项目“{project}”已关联线索“{other}”"})
+            raise ValidationError(
+                {
+                    "project": gettext("项目“%(project)s”已关联线索“%(lead)s”")
+                    % {"project": project, "lead": other}
+                }
+            )
     else:
         if actor.role != Role.UNIT_REPORTER or actor.department_id != current.owner_unit_id:
             raise ValidationError(
                 {
-                    "project": f"由线索新建储备项目须由责任单位（{current.owner_unit.name}）的填报员办理；"
-                    "也可以选择项目库中已有的项目"
+                    "project": gettext(
+                        "由线索新建储备项目须由责任单位（%(unit)s）的填报员办理；也可以选择项目库中已有的项目"
+                    )
+                    % {"unit": current.owner_unit.name}
                 }
             )
         fields: dict[str, Any] = {
@@ -704,8 +777,8 @@ def lead_lose(*, actor: User, lead: Lead, lost_on: dt.date | None = None, reason
     current, before = _locked(actor, lead)
     _refuse_closed(current)
     if not reason.strip():
-        raise ValidationError({"reason": "标记流失须说明原因（如：选址他处、投资计划取消）"})
-    day = _stage_date(current, lost_on, "lost_on", "流失日期")
+        raise ValidationError({"reason": gettext("标记流失须说明原因（如：选址他处、投资计划取消）")})
+    day = _stage_date(current, lost_on, "lost_on", gettext_noop("流失日期"))
     current.lost_on, current.lost_from, current.lost_reason = day, current.stage, reason.strip()
     return _move(actor, current, Stage.LOST, day, reason.strip(), before)
 
@@ -715,9 +788,9 @@ def lead_reopen(*, actor: User, lead: Lead, reason: str = "") -> Lead:
     """A lost lead back to the stage it was lost from."""
     current, before = _locked(actor, lead)
     if current.stage != Stage.LOST:
-        raise ValidationError({"to_stage": "只有已流失的线索可以恢复跟进"})
+        raise ValidationError({"to_stage": gettext("只有已流失的线索可以恢复跟进")})
     if not reason.strip():
-        raise ValidationError({"reason": "恢复跟进须说明原因"})
+        raise ValidationError({"reason": gettext("恢复跟进须说明原因")})
     back = current.lost_from or Stage.LEAD
     current.lost_on, current.lost_from = None, ""
     return _move(actor, current, back, clock.today(), reason.strip(), before)
@@ -763,7 +836,7 @@ def lead_stage_change(*, actor: User, lead: Lead, to_stage: str, **data: Any) ->
         return lead_lose(actor=actor, lead=lead, lost_on=data.get("lost_on"), reason=data.get("reason") or "")
     if to_stage == "reopen":
         return lead_reopen(actor=actor, lead=lead, reason=data.get("reason") or "")
-    raise ValidationError({"to_stage": f"未知的阶段“{to_stage}”"})
+    raise ValidationError({"to_stage": gettext("未知的阶段“%(stage)s”") % {"stage": to_stage}})
 
 
 # ---------------------------------------------------------------- follow-ups
@@ -783,7 +856,7 @@ def follow_up_add(
     _ensure_lead(actor, lead)
     follow_up = FollowUp(
         lead=lead,
-        happened_on=_check_date("happened_on", "跟进日期", happened_on),
+        happened_on=_check_date("happened_on", gettext_noop("跟进日期"), happened_on),
         kind=kind,
         summary=(summary or "").strip(),
         next_step=(next_step or "").strip(),
@@ -791,13 +864,15 @@ def follow_up_add(
         actor=actor,
     )
     if not follow_up.summary:
-        raise ValidationError({"summary": "请填写情况摘要"})
+        raise ValidationError({"summary": gettext("请填写情况摘要")})
     if next_step_on is not None and follow_up.happened_on and next_step_on < follow_up.happened_on:
-        raise ValidationError({"next_step_on": "下一步时间不能早于本次跟进日期"})
+        raise ValidationError({"next_step_on": gettext("下一步时间不能早于本次跟进日期")})
     if next_step_on is not None and not follow_up.next_step:
-        raise ValidationError({"next_step": "填写了下一步时间，请同时说明下一步做什么"})
+        raise ValidationError({"next_step": gettext("填写了下一步时间，请同时说明下一步做什么")})
     if follow_up.happened_on < lead.entered_on:
-        raise ValidationError({"happened_on": f"跟进日期不能早于线索录入日期 {lead.entered_on}"})
+        raise ValidationError(
+            {"happened_on": gettext("跟进日期不能早于线索录入日期 %(date)s") % {"date": lead.entered_on}}
+        )
     _full_clean(follow_up, exclude=["lead", "actor"])
     follow_up.save()
     record_create(actor=actor, instance=follow_up)
@@ -813,19 +888,21 @@ def _event_validate(actor: User, event: Event) -> None:
     event.name = " ".join((event.name or "").split())
     _full_clean(event, exclude=["organiser"])
     if event.ends_on and event.ends_on < event.starts_on:
-        raise ValidationError({"ends_on": "结束日期不能早于开始日期"})
+        raise ValidationError({"ends_on": gettext("结束日期不能早于开始日期")})
     if event.organiser_id and not is_bureau(actor) and event.organiser_id != actor.department_id:
-        raise ValidationError({"organiser": "只能选择本单位作为组织单位"})
+        raise ValidationError({"organiser": gettext("只能选择本单位作为组织单位")})
 
 
 @transaction.atomic
 def event_create(*, actor: User, fields: dict[str, Any]) -> Event:
     _ensure_business_writer(actor)
     if actor.role != Role.UNIT_REPORTER:
-        raise PermissionDenied("只有单位填报员可以登记招商活动")
+        raise PermissionDenied(gettext("只有单位填报员可以登记招商活动"))
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
-        raise ValidationError(f"不能直接设置字段：{', '.join(sorted(unknown))}")
+        raise ValidationError(
+            gettext("不能直接设置字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
     event = Event(**fields)
     if not event.organiser_id:
         event.organiser_id = actor.department_id
@@ -841,13 +918,15 @@ def event_update(
 ) -> Event:
     _ensure_business_writer(actor)
     if not Event.objects.restrict(actor, "change").filter(pk=event.pk).exists():
-        raise PermissionDenied("您无权修改该活动")
+        raise PermissionDenied(gettext("您无权修改该活动"))
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
-        raise ValidationError(f"不能直接修改字段：{', '.join(sorted(unknown))}")
+        raise ValidationError(
+            gettext("不能直接修改字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
     current = Event.objects.select_for_update().get(pk=event.pk)
     if expected_version is not None and current.version != expected_version:
-        raise ConflictError("该活动已被他人修改，请刷新后重新填写，您的修改未保存")
+        raise ConflictError(gettext("该活动已被他人修改，请刷新后重新填写，您的修改未保存"))
     before = snapshot(current)
     for name, value in fields.items():
         setattr(current, name, value)
@@ -868,24 +947,33 @@ def foreign_capital_save(
     _ensure_lead(actor, lead)
     lead = Lead.objects.select_related("investor").get(pk=lead.pk)
     if lead.investor.origin not in FOREIGN_ORIGINS:
-        raise ValidationError({"lead": f"“{lead}”不是外资（含港澳台）线索，不计入实际使用外资"})
+        raise ValidationError(
+            {"lead": gettext("“%(lead)s”不是外资（含港澳台）线索，不计入实际使用外资") % {"lead": lead}}
+        )
     if lead.furthest_rank < STAGE_RANK[Stage.REGISTERED] or lead.stage == Stage.LOST:
-        raise ValidationError({"lead": f"“{lead}”的外资企业尚未注册，不能填报实际使用外资"})
+        raise ValidationError(
+            {"lead": gettext("“%(lead)s”的外资企业尚未注册，不能填报实际使用外资") % {"lead": lead}}
+        )
     if period is None:
-        raise ValidationError({"period": "请选择月份"})
+        raise ValidationError({"period": gettext("请选择月份")})
     period = period.replace(day=1)
     today = clock.today()
     if period > today.replace(day=1):
-        raise ValidationError({"period": f"月份 {period:%Y-%m} 还没有到"})
+        raise ValidationError({"period": gettext("月份 %(month)s 还没有到") % {"month": f"{period:%Y-%m}"}})
     if lead.registered_on and period < lead.registered_on.replace(day=1):
-        raise ValidationError({"period": f"月份 {period:%Y-%m} 早于企业注册（{lead.registered_on:%Y-%m}）"})
+        raise ValidationError(
+            {
+                "period": gettext("月份 %(month)s 早于企业注册（%(registered)s）")
+                % {"month": f"{period:%Y-%m}", "registered": f"{lead.registered_on:%Y-%m}"}
+            }
+        )
     if amount_usd_wan is None or amount_usd_wan <= 0:
-        raise ValidationError({"amount_usd_wan": "实际使用外资须大于 0（万美元）"})
+        raise ValidationError({"amount_usd_wan": gettext("实际使用外资须大于 0（万美元）")})
     if amount_usd_wan > Decimal(1_000_000):
         raise ValidationError(
             {
-                "amount_usd_wan": f"实际使用外资 {amount_usd_wan} 万美元（{amount_usd_wan / 10000} 亿美元）"
-                "过大，请核对单位"
+                "amount_usd_wan": gettext("实际使用外资 %(wan)s 万美元（%(yi)s 亿美元）过大，请核对单位")
+                % {"wan": amount_usd_wan, "yi": amount_usd_wan / 10000}
             }
         )
     row = ForeignCapital.objects.select_for_update().filter(lead=lead, period=period).first()

@@ -640,7 +640,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "funnel": [{"name": s["label"], "value": s["count"]} for s in data["funnel"]],
         "trend": data["trend"],
         "foreign": {
-            "months": [f"{m}月" for m in range(1, 13)],
+            "months": [_("%(month)s月") % {"month": m} for m in range(1, 13)],
             "amounts": [float(x) for x in data["foreign"]["months"]],
             "cumulative": [float(x) for x in data["foreign"]["cumulative"]],
         },

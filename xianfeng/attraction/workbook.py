@@ -21,6 +21,8 @@ from urllib.parse import quote
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -207,10 +209,10 @@ def template_xlsx(*, user: User) -> bytes:
     ws.freeze_panes = "B2"
     options = wb.create_sheet("选项")
     lists = {
-        "inv_kind": [str(label) for _v, label in InvestorKind.choices],
-        "inv_origin": [str(label) for _v, label in Origin.choices],
-        "source": [str(label) for _v, label in Source.choices],
-        "investment_unit": [str(label) for _v, label in AmountUnit.choices],
+        "inv_kind": list(_chinese_labels(InvestorKind)),
+        "inv_origin": list(_chinese_labels(Origin)),
+        "source": list(_chinese_labels(Source)),
+        "investment_unit": list(_chinese_labels(AmountUnit)),
         "chain": list(IndustryChain.objects.order_by("order").values_list("name", flat=True)),
         "confirm_duplicate": ["是", "否"],
         "confirm_amount": ["是", "否"],
@@ -266,14 +268,14 @@ def _read_rows(source: IO[bytes], *, max_bytes: int) -> tuple[list[str], list[tu
     head = source.read(4)
     source.seek(0)
     if head != b"PK\x03\x04":
-        raise FileRefused("文件不是 .xlsx 格式的 Excel 工作簿（旧版 .xls 请另存为 .xlsx）")
+        raise FileRefused(gettext("文件不是 .xlsx 格式的 Excel 工作簿（旧版 .xls 请另存为 .xlsx）"))
     try:
         with zipfile.ZipFile(source) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile as exc:
-        raise FileRefused("文件已损坏，无法读取") from exc
+        raise FileRefused(gettext("文件已损坏，无法读取")) from exc
     if unpacked > max_bytes * MAX_UNPACK_RATIO:
-        raise FileRefused("文件解压后过大，拒绝读取")
+        raise FileRefused(gettext("文件解压后过大，拒绝读取"))
     source.seek(0)
     try:
         workbook = CalamineWorkbook.from_filelike(source)
@@ -281,13 +283,13 @@ def _read_rows(source: IO[bytes], *, max_bytes: int) -> tuple[list[str], list[tu
         cells = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
         workbook.close()
     except Exception as exc:  # calamine's own error types for broken parts
-        raise FileRefused(f"无法读取工作簿：{exc}") from exc
+        raise FileRefused(gettext("无法读取工作簿：%(error)s") % {"error": exc}) from exc
     for index, row in enumerate(cells[:10]):
         headers = [str(v).strip() if v is not None else "" for v in row]
         if "项目名称" in headers:
             body = [(index + 2 + n, r) for n, r in enumerate(cells[index + 1 :])]
             return headers, body
-    raise FileRefused("在前 10 行中没有找到表头（应有“项目名称”“投资方名称”等列名）；请使用导入模板")
+    raise FileRefused(gettext("在前 10 行中没有找到表头（应有“项目名称”“投资方名称”等列名）；请使用导入模板"))
 
 
 def _text(value: Any) -> str:
@@ -309,7 +311,14 @@ def _date(value: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise ValueError(f"“{value}”不是日期，格式应如 2024-06-30") from exc
+        raise ValueError(gettext("“%(value)s”不是日期，格式应如 2024-06-30") % {"value": value}) from exc
+
+
+def _chinese_labels(choices: Any) -> dict[str, str]:
+    """label → value as the template writes them: the workbook (headers, dropdowns) is Chinese
+    whatever the language of the page it was downloaded from or uploaded to."""
+    with translation.override("zh-hans"):
+        return {str(label): value for value, label in choices.choices}
 
 
 class _Lookups:
@@ -325,10 +334,10 @@ class _Lookups:
         self.chains = {c.name: c for c in IndustryChain.objects.all()}
         self.events = {e.name: e for e in Event.objects.restrict(user, "view")}
         self.labels = {
-            "inv_kind": {str(label): value for value, label in InvestorKind.choices},
-            "inv_origin": {str(label): value for value, label in Origin.choices},
-            "source": {str(label): value for value, label in Source.choices},
-            "investment_unit": {str(label): value for value, label in AmountUnit.choices},
+            "inv_kind": _chinese_labels(InvestorKind),
+            "inv_origin": _chinese_labels(Origin),
+            "source": _chinese_labels(Source),
+            "investment_unit": _chinese_labels(AmountUnit),
         }
         self.officers: dict[str, User] = {}
         for officer in User.objects.filter(is_active=True).select_related("department"):
@@ -345,7 +354,7 @@ def leads_import(
 ) -> ImportResult:
     """Check every row, then write them all in one transaction — or none."""
     if actor.role != "unit_reporter":
-        raise PermissionDenied("只有单位填报员可以导入招商线索")
+        raise PermissionDenied(gettext("只有单位填报员可以导入招商线索"))
     result = ImportResult(dry_run=dry_run, request_id=uuid.uuid4().hex[:16])
     try:
         headers, body = _read_rows(source, max_bytes=max_bytes)
@@ -355,14 +364,21 @@ def leads_import(
     positions = {BY_HEADER[h].key: i for i, h in enumerate(headers) if h in BY_HEADER}
     missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
     if missing:
-        result.issues.append(Issue(None, "", f"缺少必填列：{'、'.join(missing)}（请使用导入模板）"))
+        message = gettext("缺少必填列：%(columns)s（请使用导入模板）") % {
+            "columns": gettext("、").join(missing)
+        }
+        result.issues.append(Issue(None, "", message))
         return result
     rows = [(n, r) for n, r in body if any(_text(v) for v in r)]
     if len(rows) > MAX_ROWS:
-        result.issues.append(Issue(None, "", f"一次最多导入 {MAX_ROWS} 行，文件有 {len(rows)} 行"))
+        message = gettext("一次最多导入 %(max)s 行，文件有 %(rows)s 行") % {
+            "max": MAX_ROWS,
+            "rows": len(rows),
+        }
+        result.issues.append(Issue(None, "", message))
         return result
     if not rows:
-        result.issues.append(Issue(None, "", "文件中没有数据行"))
+        result.issues.append(Issue(None, "", gettext("文件中没有数据行")))
         return result
     result.rows = len(rows)
     lookups = _Lookups(actor)
@@ -397,7 +413,11 @@ def _import_row(
             return ""
         value = lookups.labels[key].get(raw)
         if value is None:
-            issue(key, f"“{raw}”不是可选的取值（可选：{'、'.join(lookups.labels[key])}）")
+            issue(
+                key,
+                gettext("“%(value)s”不是可选的取值（可选：%(choices)s）")
+                % {"value": raw, "choices": gettext("、").join(lookups.labels[key])},
+            )
             return ""
         return value
 
@@ -405,7 +425,7 @@ def _import_row(
         raw = values.get(key)
         if raw in (None, ""):
             if required:
-                issue(key, "必须填写")
+                issue(key, gettext("必须填写"))
             return None
         try:
             value = to_decimal(raw)
@@ -413,19 +433,19 @@ def _import_row(
             issue(key, str(exc))
             return None
         if value <= 0 and key != "expected_tax_wan":
-            issue(key, f"须大于 0，填写的是 {value}")
+            issue(key, gettext("须大于 0，填写的是 %(value)s") % {"value": value})
         return value
 
     fields: dict[str, Any] = {"name": text("name"), "source_detail": text("source_detail")}
     fields["description"] = text("description")
     if not fields["name"]:
-        issue("name", "必须填写")
+        issue("name", gettext("必须填写"))
     fields["source"] = pick("source")
     if not fields["source"] and not text("source"):
-        issue("source", "必须填写")
+        issue("source", gettext("必须填写"))
     unit_value = pick("investment_unit")
     if not unit_value and not text("investment_unit"):
-        issue("investment_unit", "必须填写")
+        issue("investment_unit", gettext("必须填写"))
     fields["investment_unit"] = unit_value or AmountUnit.CNY_WAN
     fields["investment_amount"] = amount("investment_amount", required=True)
     fields["land_mu"] = amount("land_mu")
@@ -435,21 +455,25 @@ def _import_row(
         raw = text(key)
         fields[key] = table.get(raw) if raw else None
         if raw and fields[key] is None:
+            values = {"value": raw, "column": BY_KEY[key].header}
             issue(
-                key, f"没有名为“{raw}”的{BY_KEY[key].header}" + ("（请先登记活动）" if key == "event" else "")
+                key,
+                gettext("没有名为“%(value)s”的%(column)s（请先登记活动）") % values
+                if key == "event"
+                else gettext("没有名为“%(value)s”的%(column)s") % values,
             )
     raw = text("introducer")
     fields["introducer"] = lookups.investor(raw) if raw else None
     if raw and fields["introducer"] is None:
-        issue("introducer", f"没有您可见的名为“{raw}”的投资方")
+        issue("introducer", gettext("没有您可见的名为“%(value)s”的投资方") % {"value": raw})
     raw = text("owner_unit")
     fields["owner_unit"] = lookups.units.get(raw) if raw else actor.department
     if raw and fields["owner_unit"] is None:
-        issue("owner_unit", f"没有名为“{raw}”的单位")
+        issue("owner_unit", gettext("没有名为“%(value)s”的单位") % {"value": raw})
     raw = text("officer")
     fields["officer"] = lookups.officers.get(raw) if raw else None
     if raw and fields["officer"] is None:
-        issue("officer", f"没有名为“{raw}”的用户")
+        issue("officer", gettext("没有名为“%(value)s”的用户") % {"value": raw})
     try:
         fields["entered_on"] = _date(values.get("entered_on")) or clock.today()
     except ValueError as exc:
@@ -457,7 +481,7 @@ def _import_row(
     investor_name = text("investor")
     new_investor = None
     if not investor_name:
-        issue("investor", "必须填写")
+        issue("investor", gettext("必须填写"))
     else:
         existing = lookups.investor(investor_name)
         if existing is not None:
@@ -465,7 +489,7 @@ def _import_row(
         else:
             origin = pick("inv_origin")
             if not origin and not text("inv_origin"):
-                issue("inv_origin", "必须填写")
+                issue("inv_origin", gettext("必须填写"))
             new_investor = {
                 "name": investor_name,
                 "kind": pick("inv_kind") or InvestorKind.COMPANY,
@@ -487,10 +511,16 @@ def _import_row(
             )
     except services.DuplicateError as exc:
         for line in exc.duplicates.messages():
-            issue("investor", line + "；如确认不是重复，请在“确认不是重复”列填“是”")
+            issue(
+                "investor",
+                gettext("%(duplicate)s；如确认不是重复，请在“确认不是重复”列填“是”") % {"duplicate": line},
+            )
     except services.AmountDoubtError as exc:
         column = exc.field if exc.field in BY_KEY else "investment_amount"
-        issue(column, f"{exc.doubt.message}。如确实如此，请在“确认金额单位无误”列填“是”")
+        issue(
+            column,
+            gettext("%(doubt)s。如确实如此，请在“确认金额单位无误”列填“是”") % {"doubt": exc.doubt.message},
+        )
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             for name, messages in exc.message_dict.items():

@@ -122,7 +122,12 @@ def log(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         for name, errors in form.errors.items():
             label = form.fields[name].label if name in form.fields else ""
             for error in errors:
-                messages.error(request, f"{label}：{error}（已忽略此条件）" if label else error)
+                messages.error(
+                    request,
+                    _("%(field)s：%(error)s（已忽略此条件）") % {"field": label, "error": error}
+                    if label
+                    else error,
+                )
     records = change_log(**filters)
     if request.GET.get("export") == "csv":
         return _export_csv(records, labels)
@@ -180,6 +185,6 @@ def _export_csv(records: Any, labels: dict[str, str]) -> StreamingHttpResponse:
             )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    filename = f"审计日志-{clock.today():%Y%m%d}.csv"
+    filename = _("审计日志-%(date)s.csv") % {"date": f"{clock.today():%Y%m%d}"}
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     return response

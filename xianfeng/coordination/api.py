@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
@@ -358,7 +359,9 @@ def _departments(ids: list[int] | None, field: str) -> list[Department]:
     found = {d.pk: d for d in Department.objects.filter(pk__in=ids)}
     missing = [str(pk) for pk in ids if pk not in found]
     if missing:
-        raise ValidationError({field: f"责任单位（id={'、'.join(missing)}）不存在"})
+        raise ValidationError(
+            {field: gettext("责任单位（id=%(ids)s）不存在") % {"ids": gettext("、").join(missing)}}
+        )
     return [found[pk] for pk in ids]
 
 
@@ -513,7 +516,7 @@ def instruction_list(request: HttpRequest, params: Query[InstructionQuery]) -> d
     user = _user(request)
     status = (params.status or "").strip()
     if status and status not in InstructionStatus.values:
-        raise ValidationError({"status": f"未知的状态“{status}”"})
+        raise ValidationError({"status": gettext("未知的状态“%(status)s”") % {"status": status}})
     qs = selectors.instruction_list(user=user, status=status)
     return {
         "count": qs.count(),
@@ -564,7 +567,7 @@ def order_list(request: HttpRequest, params: Query[OrderQuery]) -> dict[str, Any
     user = _user(request)
     status = (params.status or "").strip()
     if status and status not in SupervisionStatus.values:
-        raise ValidationError({"status": f"未知的状态“{status}”"})
+        raise ValidationError({"status": gettext("未知的状态“%(status)s”") % {"status": status}})
     qs = selectors.supervision_list(user=user, status=status).prefetch_related("plans__submitted_by")
     return {
         "count": qs.count(),

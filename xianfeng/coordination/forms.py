@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from xianfeng.coordination.choices import ProblemSource, ProblemType, TeamRole
@@ -18,7 +19,7 @@ SELECT = {"class": "form-select"}
 TEXT = {"class": "form-control"}
 
 
-def _textarea(rows: int = 3, placeholder: str = "") -> forms.Textarea:
+def _textarea(rows: int = 3, placeholder: str | Promise = "") -> forms.Textarea:
     attrs: dict[str, Any] = {**TEXT, "rows": rows}
     if placeholder:
         attrs["placeholder"] = placeholder
@@ -79,7 +80,7 @@ class ProblemRaiseForm(DeadlineMixin):
     description = forms.CharField(
         label=_("问题描述"),
         max_length=5000,
-        widget=_textarea(5, "问题的来龙去脉、卡在哪一步、需要谁协调什么"),
+        widget=_textarea(5, _("问题的来龙去脉、卡在哪一步、需要谁协调什么")),
     )
     source = forms.ChoiceField(
         label=_("来源"),
@@ -211,7 +212,7 @@ class TeamForm(forms.Form):
         label=_("推进方案"),
         required=False,
         max_length=20000,
-        widget=_textarea(8, "目标、节点、分工、保障措施"),
+        widget=_textarea(8, _("目标、节点、分工、保障措施")),
     )
 
 

@@ -12,7 +12,8 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 
 from xianfeng.coordination.choices import (
     ACTIVE_STATUSES,
@@ -81,23 +82,23 @@ class BoardFilters:
             try:
                 value = int(raw)
             except ValueError:
-                result.errors[name] = f"“{raw}”不是有效的编号"
+                result.errors[name] = gettext("“%(value)s”不是有效的编号") % {"value": raw}
                 return None
             if not low <= value <= high:
-                result.errors[name] = f"“{raw}”超出范围"
+                result.errors[name] = gettext("“%(value)s”超出范围") % {"value": raw}
                 return None
             return value
 
         def choice(name: str, values: list[str], what: str) -> str:
             raw = (params.get(name) or "").strip()[:30]
             if raw and raw not in values:
-                result.errors[name] = f"未知的{what}“{raw}”"
+                result.errors[name] = gettext("未知的%(what)s“%(value)s”") % {"what": what, "value": raw}
                 return ""
             return raw
 
-        result.status = choice("status", ["active", *ProblemStatus.values], "状态")
-        result.type = choice("type", ProblemType.values, "问题类型")
-        result.age = choice("age", AgeBucket.values, "时长")
+        result.status = choice("status", ["active", *ProblemStatus.values], gettext("状态"))
+        result.type = choice("type", ProblemType.values, gettext("问题类型"))
+        result.age = choice("age", AgeBucket.values, gettext("时长"))
         result.unit = as_int("unit")
         result.leader = as_int("leader")
         result.project = as_int("project")
@@ -106,7 +107,7 @@ class BoardFilters:
         result.q = (params.get("q") or "").strip()[:100]
         sort = (params.get("sort") or "recent").strip()
         if sort not in SORTS:
-            result.errors["sort"] = f"未知的排序“{sort}”"
+            result.errors["sort"] = gettext("未知的排序“%(value)s”") % {"value": sort}
             sort = "recent"
         result.sort = sort
         return result
@@ -567,8 +568,17 @@ def leader_page(*, user: User, leader: Leader, today: dt.date | None = None) -> 
                     "overdue",
                     0 if problem.level >= EscalationLevel.LEADER else 1,
                     problem.title,
-                    f"{problem.project.name} · {problem.primary_unit or '未交办'} · 超期 {late} 个工作日"
-                    f" · {problem.get_level_display()}",
+                    ngettext(
+                        "%(project)s · %(unit)s · 超期 %(days)s 个工作日 · %(level)s",
+                        "%(project)s · %(unit)s · 超期 %(days)s 个工作日 · %(level)s",
+                        late,
+                    )
+                    % {
+                        "project": problem.project.name,
+                        "unit": problem.primary_unit or gettext("未交办"),
+                        "days": late,
+                        "level": problem.get_level_display(),
+                    },
                     url,
                     late,
                 )
@@ -579,7 +589,8 @@ def leader_page(*, user: User, leader: Leader, today: dt.date | None = None) -> 
                     "escalated",
                     1,
                     problem.title,
-                    f"{problem.project.name} · 已升级至{problem.get_level_display()}",
+                    gettext("%(project)s · 已升级至%(level)s")
+                    % {"project": problem.project.name, "level": problem.get_level_display()},
                     url,
                 )
             )
@@ -588,7 +599,7 @@ def leader_page(*, user: User, leader: Leader, today: dt.date | None = None) -> 
             continue
         url = reverse("coordination:instruction_detail", args=[instruction.pk])
         replied = {r.department_id for r in instruction.replies.all()}
-        waiting = "、".join(str(u) for u in instruction.units.all() if u.pk not in replied)
+        waiting = gettext("、").join(str(u) for u in instruction.units.all() if u.pk not in replied)
         subject = instruction.problem.title if instruction.problem else instruction.project.name
         if instruction.reply_deadline < day:
             late = working_days_between(instruction.reply_deadline, day)
@@ -596,19 +607,27 @@ def leader_page(*, user: User, leader: Leader, today: dt.date | None = None) -> 
                 Attention(
                     "instruction_late",
                     2,
-                    f"批示逾期未回复：{subject}",
-                    f"待回复：{waiting}（逾期 {late} 个工作日）",
+                    gettext("批示逾期未回复：%(subject)s") % {"subject": subject},
+                    ngettext(
+                        "待回复：%(units)s（逾期 %(days)s 个工作日）",
+                        "待回复：%(units)s（逾期 %(days)s 个工作日）",
+                        late,
+                    )
+                    % {"units": waiting, "days": late},
                     url,
                     late,
                 )
             )
         else:
+            # The date's pattern is translated too: 12月09日 in Chinese, Dec 9 in English.
+            # Translators: a date format for Django's date filter (m = month, d = day of the month).
+            due = date_format(instruction.reply_deadline, gettext("m月d日"))
             attention.append(
                 Attention(
                     "instruction_waiting",
                     3,
-                    f"批示待回复：{subject}",
-                    f"待回复：{waiting}（{instruction.reply_deadline:%m月%d日}前）",
+                    gettext("批示待回复：%(subject)s") % {"subject": subject},
+                    gettext("待回复：%(units)s（%(date)s前）") % {"units": waiting, "date": due},
                     url,
                 )
             )
@@ -699,11 +718,16 @@ class ProblemsBulletin:
     overdue_list: list[BulletinOverdueRow]
 
 
-def problems_bulletin_section(*, user: User, as_of: dt.date, overdue_limit: int = 20) -> ProblemsBulletin:
+def problems_bulletin_section(
+    *, user: User, as_of: dt.date, overdue_limit: int = 20, medians: bool = True
+) -> ProblemsBulletin:
     """Figures and rows for the bulletin's problems section at ``as_of`` (a replay of the year).
 
     A problem counts as open at ``as_of`` if raised by then and not closed by then, and as overdue
     if also unresolved by then and past its deadline. Levels are as they stand now.
+
+    Two queries (the counts per type, the overdue list), and with ``medians`` two more for the
+    days to close (per type and unit; without, ``median_days`` is None and ``by_unit`` empty).
     """
     year_start = dt.date(as_of.year, 1, 1)
     month_start = as_of.replace(day=1)
@@ -720,40 +744,39 @@ def problems_bulletin_section(*, user: User, as_of: dt.date, overdue_limit: int 
         "overdue": Count("id", filter=overdue_q),
         "escalated": Count("id", filter=open_q & Q(level__gte=EscalationLevel.LEADER)),
     }
-    for t in ProblemType:
-        aggregates[f"raised_{t.value}"] = Count("id", filter=Q(type=t.value, raised_on__gte=year_start))
-        aggregates[f"closed_{t.value}"] = Count(
-            "id", filter=Q(type=t.value, closed_on__gte=year_start, closed_on__lte=as_of)
-        )
-        aggregates[f"open_{t.value}"] = Count("id", filter=Q(type=t.value) & open_q)
-        aggregates[f"overdue_{t.value}"] = Count("id", filter=Q(type=t.value) & overdue_q)
-    row = visible.order_by().aggregate(**aggregates)
-    closed_this_year = visible.filter(closed_on__gte=year_start, closed_on__lte=as_of)
+    # Counted per type in one pass (each condition tested once per problem); the totals add up.
+    per_type = {found["type"]: found for found in visible.order_by().values("type").annotate(**aggregates)}
+    row = {name: sum(found[name] for found in per_type.values()) for name in aggregates}
     days_by_type: dict[str, list[int]] = defaultdict(list)
     days_by_unit: dict[int | None, list[int]] = defaultdict(list)
-    for type_, unit_id, days in closed_this_year.values_list("type", "primary_unit_id", "days_to_close"):
-        if days is not None:
-            days_by_type[type_].append(days)
-            days_by_unit[unit_id].append(days)
+    if medians:
+        closed_this_year = visible.filter(closed_on__gte=year_start, closed_on__lte=as_of)
+        for type_, unit_id, days in closed_this_year.values_list("type", "primary_unit_id", "days_to_close"):
+            if days is not None:
+                days_by_type[type_].append(days)
+                days_by_unit[unit_id].append(days)
     all_days = [d for values in days_by_type.values() for d in values]
 
     def median(values: list[int]) -> Decimal | None:
         return _median_value(statistics.median(values)) if values else None
 
+    empty = dict.fromkeys(aggregates, 0)
     by_type = [
         BulletinTypeRow(
             type=t.value,
             label=str(t.label),
-            raised=row[f"raised_{t.value}"],
-            closed=row[f"closed_{t.value}"],
-            open=row[f"open_{t.value}"],
-            overdue=row[f"overdue_{t.value}"],
+            raised=counts["raised_ytd"],
+            closed=counts["closed_ytd"],
+            open=counts["open"],
+            overdue=counts["overdue"],
             median_days=median(days_by_type.get(t.value, [])),
         )
         for t in ProblemType
-        if row[f"raised_{t.value}"] or row[f"open_{t.value}"] or row[f"closed_{t.value}"]
+        for counts in [per_type.get(t.value, empty)]
+        if counts["raised_ytd"] or counts["open"] or counts["closed_ytd"]
     ]
-    names = {d.pk: str(d) for d in Department.objects.filter(pk__in=[k for k in days_by_unit if k])}
+    units = [k for k in days_by_unit if k]
+    names = {d.pk: str(d) for d in Department.objects.filter(pk__in=units)} if units else {}
     by_unit = sorted(
         (
             MedianRow(key=k, label=names.get(k, "未交办"), closed=len(v), median_days=median(v))
@@ -762,10 +785,13 @@ def problems_bulletin_section(*, user: User, as_of: dt.date, overdue_limit: int 
         key=lambda r: (-(r.median_days or 0), r.label),
     )
     late_rows = []
+    # The first few overdue found first, then joined to their projects and units (joined before
+    # the cut, every project would be read to list ten problems).
+    first = visible.filter(overdue_q).order_by("deadline", "id").values("pk")[:overdue_limit]
     for problem in (
-        visible.filter(overdue_q)
+        Problem.objects.filter(pk__in=first)
         .select_related("project", "primary_unit")
-        .order_by("deadline", "id")[:overdue_limit]
+        .order_by("deadline", "id")
     ):
         late_rows.append(
             BulletinOverdueRow(

@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 
 from xianfeng.audit.choices import ChangeAction
 from xianfeng.audit.services import change_record, record_create, record_update, snapshot
@@ -110,6 +111,13 @@ def _actor_unit_label(actor: User | None) -> str:
     if actor.role == Role.DISPATCHER:
         return "区项目办"
     return str(actor.department) if actor.department_id else ""
+
+
+def _actor_unit_shown(actor: User | None) -> str:
+    """The actor's unit as a message names it: _actor_unit_label is stored with events, this is read."""
+    if actor is not None and actor.role == Role.DISPATCHER:
+        return gettext("区项目办")
+    return _actor_unit_label(actor)
 
 
 # ---------------------------------------------------------------- notifications
@@ -222,9 +230,11 @@ def _clean_text(
 ) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise ValidationError({field: f"请填写{label}"})
+        raise ValidationError({field: gettext("请填写%(label)s") % {"label": label}})
     if max_length and len(text) > max_length:
-        raise ValidationError({field: f"{label}不能超过 {max_length} 个字"})
+        raise ValidationError(
+            {field: gettext("%(label)s不能超过 %(max)s 个字") % {"label": label, "max": max_length}}
+        )
     return text
 
 
@@ -237,7 +247,12 @@ def _period_text(period: dt.date | str | None) -> str:
     try:
         dt.datetime.strptime(text, PERIOD_FORMAT)
     except ValueError as exc:
-        raise ValidationError({"raised_from_period": f"调度期“{text}”应为“YYYY-MM”格式，如 2024-11"}) from exc
+        raise ValidationError(
+            {
+                "raised_from_period": gettext("调度期“%(period)s”应为“YYYY-MM”格式，如 2024-11")
+                % {"period": text}
+            }
+        ) from exc
     return text
 
 
@@ -249,19 +264,24 @@ def _deadline_from(
         if deadline < today:
             raise ValidationError(
                 {
-                    field: f"办理期限 {deadline:%Y-%m-%d} 已经过去（今天是 {today:%Y-%m-%d}），"
-                    "请选择今天以后的日期"
+                    field: gettext("办理期限 %(deadline)s 已经过去（今天是 %(today)s），请选择今天以后的日期")
+                    % {"deadline": f"{deadline:%Y-%m-%d}", "today": f"{today:%Y-%m-%d}"}
                 }
             )
         days = working_days_between(today, deadline)
         if days > MAX_DEADLINE_DAYS:
-            raise ValidationError({field: f"办理期限不能超过 {MAX_DEADLINE_DAYS} 个工作日"})
+            raise ValidationError(
+                {field: gettext("办理期限不能超过 %(max)s 个工作日") % {"max": MAX_DEADLINE_DAYS}}
+            )
         return max(days, 0), deadline
     if deadline_days is None:
-        raise ValidationError({"deadline_days": "请填写办理时限（工作日）或办理期限"})
+        raise ValidationError({"deadline_days": gettext("请填写办理时限（工作日）或办理期限")})
     if not 1 <= deadline_days <= MAX_DEADLINE_DAYS:
         raise ValidationError(
-            {"deadline_days": f"办理时限应为 1–{MAX_DEADLINE_DAYS} 个工作日，收到 {deadline_days}"}
+            {
+                "deadline_days": gettext("办理时限应为 1–%(max)s 个工作日，收到 %(got)s")
+                % {"max": MAX_DEADLINE_DAYS, "got": deadline_days}
+            }
         )
     return deadline_days, add_working_days(today, deadline_days)
 
@@ -298,21 +318,26 @@ def problem_raise(
     giving ``units`` and a deadline.
     """
     if actor.role == Role.LEADER:
-        raise PermissionDenied("区领导不提出问题；请在项目或问题上作批示")
+        raise PermissionDenied(gettext("区领导不提出问题；请在项目或问题上作批示"))
     if actor.role != Role.DISPATCHER and not (
         actor.role in UNIT_ROLES and actor.department_id and actor.department_id == project.lead_unit_id
     ):
-        raise PermissionDenied("只有项目的责任单位或区项目办可以提出该项目的问题")
+        raise PermissionDenied(gettext("只有项目的责任单位或区项目办可以提出该项目的问题"))
     if project.archived_at is not None:
-        raise ValidationError({"project": f"项目“{project}”已归档，不能再提出问题"})
+        raise ValidationError(
+            {"project": gettext("项目“%(project)s”已归档，不能再提出问题") % {"project": project}}
+        )
     if type not in ProblemType.values:
         raise ValidationError(
-            {"type": f"未知的问题类型“{type}”，可选：{'、'.join(str(t.label) for t in ProblemType)}"}
+            {
+                "type": gettext("未知的问题类型“%(type)s”，可选：%(choices)s")
+                % {"type": type, "choices": gettext("、").join(str(t.label) for t in ProblemType)}
+            }
         )
     if source not in ProblemSource.values:
-        raise ValidationError({"source": f"未知的来源“{source}”"})
+        raise ValidationError({"source": gettext("未知的来源“%(source)s”") % {"source": source}})
     if source == ProblemSource.REPORT and not (period or source_id):
-        raise ValidationError({"raised_from_period": "来自月度调度的问题须注明调度期"})
+        raise ValidationError({"raised_from_period": gettext("来自月度调度的问题须注明调度期")})
     now = clock.now()
     problem = Problem.objects.create(
         project=project,
@@ -321,8 +346,8 @@ def problem_raise(
         source_id=source_id,
         raised_from_period=_period_text(period),
         type=type,
-        title=_clean_text(title, "title", "问题摘要", max_length=200),
-        description=_clean_text(description, "description", "问题描述", max_length=5000),
+        title=_clean_text(title, "title", gettext("问题摘要"), max_length=200),
+        description=_clean_text(description, "description", gettext("问题描述"), max_length=5000),
         raised_by=actor,
         raised_unit_id=actor.department_id if actor.role in UNIT_ROLES else None,
         raised_at=now,
@@ -375,19 +400,25 @@ def problem_assign(
     Reassigning to other units sends the problem back to 待受理 for the new unit to accept.
     """
     if actor.role != Role.DISPATCHER:
-        raise PermissionDenied("只有区项目办（调度专员）可以交办问题")
+        raise PermissionDenied(gettext("只有区项目办（调度专员）可以交办问题"))
     current = _lock(problem)
     if current.status not in ACTIVE_STATUSES:
-        raise ValidationError(f"问题当前为“{current.get_status_display()}”，不能再交办")
+        raise ValidationError(
+            gettext("问题当前为“%(status)s”，不能再交办") % {"status": current.get_status_display()}
+        )
     unit_list = list(dict.fromkeys(units))
     if not unit_list:
-        raise ValidationError({"units": "请至少选择一个责任单位"})
+        raise ValidationError({"units": gettext("请至少选择一个责任单位")})
     inactive = [str(u) for u in unit_list if not u.is_active]
     if inactive:
-        raise ValidationError({"units": f"单位已停用：{'、'.join(inactive)}"})
+        raise ValidationError(
+            {"units": gettext("单位已停用：%(units)s") % {"units": gettext("、").join(inactive)}}
+        )
     primary = primary_unit or unit_list[0]
     if primary not in unit_list:
-        raise ValidationError({"primary_unit": f"牵头单位“{primary}”须是所选责任单位之一"})
+        raise ValidationError(
+            {"primary_unit": gettext("牵头单位“%(unit)s”须是所选责任单位之一") % {"unit": primary}}
+        )
     today = clock.today()
     days, due = _deadline_from(today=today, deadline_days=deadline_days, deadline=deadline)
     before = snapshot(current)
@@ -455,8 +486,8 @@ def problem_assign(
 
 
 _NOTE_REQUIRED = {
-    ProblemAction.PROGRESS: "请填写办理进展",
-    ProblemAction.REOPEN: "请填写退回重办的理由",
+    ProblemAction.PROGRESS: gettext_lazy("请填写办理进展"),
+    ProblemAction.REOPEN: gettext_lazy("请填写退回重办的理由"),
 }
 
 
@@ -473,15 +504,19 @@ def problem_transition(
     """Move a problem one step: accept, start, progress, resolve (by a responsible unit), or
     close / reopen (by the raiser's unit or the dispatcher). A wrong step changes nothing."""
     if action not in TRANSITIONS:
-        raise ValidationError({"action": f"未知的操作“{action}”"})
+        raise ValidationError({"action": gettext("未知的操作“%(action)s”") % {"action": action}})
     current = _lock(problem)
     allowed_from, to_status = TRANSITIONS[action]
     label = ProblemAction(action).label
     if action in UNIT_ACTIONS:
+        unit = _actor_unit_shown(actor)
         _ensure_unit_of(
             actor,
             _responsible_ids(current),
-            f"只有该问题的责任单位可以{label}；{_actor_unit_label(actor) or '您'}不是责任单位",
+            gettext("只有该问题的责任单位可以%(action)s；%(unit)s不是责任单位")
+            % {"action": label, "unit": unit}
+            if unit
+            else gettext("只有该问题的责任单位可以%(action)s；您不是责任单位") % {"action": label},
         )
     elif action in RAISER_ACTIONS:
         raiser_ok = actor.role == Role.DISPATCHER or (
@@ -490,15 +525,21 @@ def problem_transition(
             and actor.department_id == current.raised_unit_id
         )
         if not raiser_ok:
-            owner = current.raised_unit or "区项目办"
-            raise PermissionDenied(f"只有提出问题的单位（{owner}）或区项目办可以{label}；您的单位不能{label}")
+            owner = current.raised_unit or gettext("区项目办")
+            raise PermissionDenied(
+                gettext("只有提出问题的单位（%(owner)s）或区项目办可以%(action)s；您的单位不能%(action)s")
+                % {"owner": owner, "action": label}
+            )
     if current.status not in allowed_from:
-        raise ValidationError(f"问题当前为“{current.get_status_display()}”，不能{label}")
+        raise ValidationError(
+            gettext("问题当前为“%(status)s”，不能%(action)s")
+            % {"status": current.get_status_display(), "action": label}
+        )
     note = (note or "").strip()
     if action in _NOTE_REQUIRED and not note:
         raise ValidationError({"note": _NOTE_REQUIRED[action]})
     if len(note) > 5000:
-        raise ValidationError({"note": "说明不能超过 5000 个字"})
+        raise ValidationError({"note": gettext("说明不能超过 %(max)s 个字") % {"max": 5000}})
     before = snapshot(current)
     from_status = current.status
     now = clock.now()
@@ -506,7 +547,7 @@ def problem_transition(
     if action == ProblemAction.ACCEPT:
         current.accepted_at = now
     elif action == ProblemAction.RESOLVE:
-        current.resolution = _clean_text(resolution, "resolution", "办理结果", max_length=5000)
+        current.resolution = _clean_text(resolution, "resolution", gettext("办理结果"), max_length=5000)
         current.resolved_at = now
     elif action == ProblemAction.CLOSE:
         current.closed_at = now
@@ -678,13 +719,15 @@ def _escalate(problem: Problem, *, actor: User | None, to_level: int, note: str)
 def problem_escalate(*, actor: User, problem: Problem, note: str) -> Problem:
     """The dispatcher lifts an unresolved problem one level up (e.g. to the district meeting)."""
     if actor.role != Role.DISPATCHER:
-        raise PermissionDenied("只有区项目办（调度专员）可以升级问题")
+        raise PermissionDenied(gettext("只有区项目办（调度专员）可以升级问题"))
     current = _lock(problem)
     if current.status not in ACTIVE_STATUSES:
-        raise ValidationError(f"问题当前为“{current.get_status_display()}”，无需升级")
+        raise ValidationError(
+            gettext("问题当前为“%(status)s”，无需升级") % {"status": current.get_status_display()}
+        )
     if current.level >= EscalationLevel.CITY:
-        raise ValidationError("问题已在最高层级（市级协调）")
-    note = _clean_text(note, "note", "升级理由", max_length=2000)
+        raise ValidationError(gettext("问题已在最高层级（市级协调）"))
+    note = _clean_text(note, "note", gettext("升级理由"), max_length=2000)
     _escalate(current, actor=actor, to_level=current.level + 1, note=note)
     return current
 
@@ -735,9 +778,9 @@ def problem_attach(*, actor: User, problem: Problem, upload: UploadedFile) -> Pr
     current = _lock(problem)
     involved = {current.raised_unit_id, current.project.lead_unit_id, *_responsible_ids(current)}
     if not (actor.role == Role.DISPATCHER or (actor.role in UNIT_ROLES and actor.department_id in involved)):
-        raise PermissionDenied("只有提出单位、责任单位或区项目办可以上传附件")
+        raise PermissionDenied(gettext("只有提出单位、责任单位或区项目办可以上传附件"))
     if current.status == ProblemStatus.CLOSED:
-        raise ValidationError({"file": "问题已销号，不能再上传附件"})
+        raise ValidationError({"file": gettext("问题已销号，不能再上传附件")})
     name, kind = check_upload(upload, field="file", default_name="附件", kinds=tuple(ATTACHMENT_KINDS))
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -792,15 +835,15 @@ def _ensure_team_editor(actor: User, project: Project) -> None:
         return
     if actor.role in UNIT_ROLES and actor.department_id == project.lead_unit_id:
         return
-    raise PermissionDenied("只有项目的责任单位或区项目办可以维护工作专班")
+    raise PermissionDenied(gettext("只有项目的责任单位或区项目办可以维护工作专班"))
 
 
 @transaction.atomic
 def team_save(*, actor: User, project: Project, name: str, plan: str) -> WorkingTeam:
     """Create or update the project's working team and its plan (一套方案)."""
     _ensure_team_editor(actor, project)
-    name = _clean_text(name, "name", "专班名称", max_length=100)
-    plan = _clean_text(plan, "plan", "推进方案", required=False, max_length=20000)
+    name = _clean_text(name, "name", gettext("专班名称"), max_length=100)
+    plan = _clean_text(plan, "plan", gettext("推进方案"), required=False, max_length=20000)
     team = WorkingTeam.objects.select_for_update().filter(project=project).first()
     if team is None:
         team = WorkingTeam.objects.create(project=project, name=name, plan=plan)
@@ -826,13 +869,13 @@ def team_member_add(
 ) -> TeamMember:
     _ensure_team_editor(actor, team.project)
     if role not in TeamRole.values:
-        raise ValidationError({"role": f"未知的专班职务“{role}”"})
+        raise ValidationError({"role": gettext("未知的专班职务“%(role)s”") % {"role": role}})
     if user is not None and not name:
         name = user.get_full_name()
         department = department or user.department
-    name = _clean_text(name, "name", "成员姓名", max_length=50)
+    name = _clean_text(name, "name", gettext("成员姓名"), max_length=50)
     if user is not None and TeamMember.objects.filter(team=team, user=user, left_at__isnull=True).exists():
-        raise ValidationError({"user": f"{user.get_full_name()}已在专班中"})
+        raise ValidationError({"user": gettext("%(name)s已在专班中") % {"name": user.get_full_name()}})
     order = TeamMember.objects.filter(team=team).count()
     member = TeamMember.objects.create(
         team=team,
@@ -852,7 +895,10 @@ def team_member_leave(*, actor: User, member: TeamMember) -> TeamMember:
     """A member leaves the team: kept with the date, not deleted."""
     _ensure_team_editor(actor, member.team.project)
     if member.left_at is not None:
-        raise ValidationError(f"{member.name}已于 {member.left_at:%Y-%m-%d} 退出专班")
+        raise ValidationError(
+            gettext("%(name)s已于 %(date)s 退出专班")
+            % {"name": member.name, "date": f"{member.left_at:%Y-%m-%d}"}
+        )
     before = snapshot(member)
     member.left_at = clock.now()
     member.save(update_fields=["left_at"])
@@ -875,23 +921,27 @@ def instruction_create(
     """A leader writes an instruction on a project (its lead unit replies) or a problem (its
     responsible units reply) with a reply deadline in working days."""
     if actor.role != Role.LEADER:
-        raise PermissionDenied("只有区领导可以作批示")
+        raise PermissionDenied(gettext("只有区领导可以作批示"))
     if (project is None) == (problem is None):
-        raise ValidationError("批示须针对一个项目或一个问题")
+        raise ValidationError(gettext("批示须针对一个项目或一个问题"))
     if problem is not None:
         problem = _lock(problem)
         if problem.status == ProblemStatus.CLOSED:
-            raise ValidationError(f"问题“{problem.title}”已销号，不能再批示")
+            raise ValidationError(gettext("问题“%(title)s”已销号，不能再批示") % {"title": problem.title})
         project = problem.project
         unit_ids = _responsible_ids(problem) or [project.lead_unit_id]
     else:
         assert project is not None
         if project.archived_at is not None:
-            raise ValidationError({"project": f"项目“{project}”已归档，不能再批示"})
+            raise ValidationError(
+                {"project": gettext("项目“%(project)s”已归档，不能再批示") % {"project": project}}
+            )
         unit_ids = [project.lead_unit_id]
-    text = _clean_text(text, "text", "批示内容", max_length=5000)
+    text = _clean_text(text, "text", gettext("批示内容"), max_length=5000)
     if not isinstance(reply_days, int) or not 1 <= reply_days <= MAX_REPLY_DAYS:
-        raise ValidationError({"reply_days": f"回复时限应为 1–{MAX_REPLY_DAYS} 个工作日"})
+        raise ValidationError(
+            {"reply_days": gettext("回复时限应为 1–%(max)s 个工作日") % {"max": MAX_REPLY_DAYS}}
+        )
     today = clock.today()
     leader = getattr(actor, "leader", None)
     instruction = Instruction.objects.create(
@@ -957,12 +1007,14 @@ def instruction_reply(*, actor: User, instruction: Instruction, text: str) -> In
         .get(pk=instruction.pk)
     )
     unit_ids = list(current.unit_links.values_list("department_id", flat=True))
-    _ensure_unit_of(actor, unit_ids, "只有批示要求回复的单位可以回复")
+    _ensure_unit_of(actor, unit_ids, gettext("只有批示要求回复的单位可以回复"))
     if current.problem is not None and current.problem.status == ProblemStatus.CLOSED:
-        raise ValidationError(f"问题“{current.problem.title}”已销号，不能再回复批示")
+        raise ValidationError(
+            gettext("问题“%(title)s”已销号，不能再回复批示") % {"title": current.problem.title}
+        )
     if current.status == InstructionStatus.CLOSED:
-        raise ValidationError("该批示已办结，不能再回复")
-    text = _clean_text(text, "text", "回复内容", max_length=5000)
+        raise ValidationError(gettext("该批示已办结，不能再回复"))
+    text = _clean_text(text, "text", gettext("回复内容"), max_length=5000)
     today = clock.today()
     reply = InstructionReply.objects.create(
         instruction=current,
@@ -1014,10 +1066,10 @@ def instruction_close(*, actor: User, instruction: Instruction, note: str = "") 
     if not (
         actor.role == Role.DISPATCHER or (actor.role == Role.LEADER and instruction.author_id == actor.pk)
     ):
-        raise PermissionDenied("只有作出批示的领导或区项目办可以办结批示")
+        raise PermissionDenied(gettext("只有作出批示的领导或区项目办可以办结批示"))
     current = Instruction.objects.select_for_update().get(pk=instruction.pk)
     if current.status == InstructionStatus.CLOSED:
-        raise ValidationError("该批示已办结")
+        raise ValidationError(gettext("该批示已办结"))
     before = snapshot(current)
     current.status = InstructionStatus.CLOSED
     current.closed_at = clock.now()
@@ -1090,25 +1142,30 @@ def _next_order_number(year: int) -> str:
 def supervision_issue(*, actor: User, problem: Problem, requirement: str, plan_days: int) -> SupervisionOrder:
     """The project office orders the primary unit of an overdue problem to submit a rectification plan."""
     if actor.role != Role.DISPATCHER:
-        raise PermissionDenied("只有区项目办（调度专员）可以下达督办单")
+        raise PermissionDenied(gettext("只有区项目办（调度专员）可以下达督办单"))
     current = _lock(problem)
     today = clock.today()
     if not current.is_overdue(today):
         if current.status not in ACTIVE_STATUSES:
-            raise ValidationError(f"问题当前为“{current.get_status_display()}”，不能督办")
+            raise ValidationError(
+                gettext("问题当前为“%(status)s”，不能督办") % {"status": current.get_status_display()}
+            )
         raise ValidationError(
-            f"问题未超期（办理期限 {current.deadline:%Y-%m-%d}），只能对超期问题下达督办单"
+            gettext("问题未超期（办理期限 %(deadline)s），只能对超期问题下达督办单")
+            % {"deadline": f"{current.deadline:%Y-%m-%d}"}
             if current.deadline
-            else "问题尚未交办，没有办理期限，只能对超期问题下达督办单"
+            else gettext("问题尚未交办，没有办理期限，只能对超期问题下达督办单")
         )
     open_order = (
         SupervisionOrder.objects.filter(problem=current).exclude(status=SupervisionStatus.CLOSED).first()
     )
     if open_order is not None:
-        raise ValidationError(f"该问题已有未办结的督办单 {open_order.number}")
-    requirement = _clean_text(requirement, "requirement", "督办要求", max_length=5000)
+        raise ValidationError(gettext("该问题已有未办结的督办单 %(number)s") % {"number": open_order.number})
+    requirement = _clean_text(requirement, "requirement", gettext("督办要求"), max_length=5000)
     if not isinstance(plan_days, int) or not 1 <= plan_days <= MAX_REPLY_DAYS:
-        raise ValidationError({"plan_days": f"整改方案报送时限应为 1–{MAX_REPLY_DAYS} 个工作日"})
+        raise ValidationError(
+            {"plan_days": gettext("整改方案报送时限应为 1–%(max)s 个工作日") % {"max": MAX_REPLY_DAYS}}
+        )
     now = clock.now()
     for _attempt in range(3):
         number = _next_order_number(now.year)
@@ -1160,10 +1217,16 @@ def _lock_order(order: SupervisionOrder) -> SupervisionOrder:
 @transaction.atomic
 def supervision_submit_plan(*, actor: User, order: SupervisionOrder, text: str) -> RectificationPlan:
     current = _lock_order(order)
-    _ensure_unit_of(actor, [current.unit_id], f"只有被督办单位（{current.unit}）可以报送整改方案")
+    _ensure_unit_of(
+        actor,
+        [current.unit_id],
+        gettext("只有被督办单位（%(unit)s）可以报送整改方案") % {"unit": current.unit},
+    )
     if current.status not in {SupervisionStatus.ISSUED, SupervisionStatus.PLAN_RETURNED}:
-        raise ValidationError(f"督办单当前为“{current.get_status_display()}”，不能报送整改方案")
-    text = _clean_text(text, "text", "整改方案", max_length=20000)
+        raise ValidationError(
+            gettext("督办单当前为“%(status)s”，不能报送整改方案") % {"status": current.get_status_display()}
+        )
+    text = _clean_text(text, "text", gettext("整改方案"), max_length=20000)
     before = snapshot(current)
     plan = RectificationPlan.objects.create(
         order=current,
@@ -1205,13 +1268,16 @@ def supervision_decide(
 ) -> SupervisionOrder:
     """The dispatcher accepts the plan (rectification follows) or returns it for rework."""
     if actor.role != Role.DISPATCHER:
-        raise PermissionDenied("只有区项目办（调度专员）可以审核整改方案")
+        raise PermissionDenied(gettext("只有区项目办（调度专员）可以审核整改方案"))
     current = _lock_order(order)
     if current.status != SupervisionStatus.PLAN_SUBMITTED:
-        raise ValidationError(f"督办单当前为“{current.get_status_display()}”，没有待审核的整改方案")
+        raise ValidationError(
+            gettext("督办单当前为“%(status)s”，没有待审核的整改方案")
+            % {"status": current.get_status_display()}
+        )
     note = (note or "").strip()
     if not accept and not note:
-        raise ValidationError({"note": "退回整改方案须写明理由"})
+        raise ValidationError({"note": gettext("退回整改方案须写明理由")})
     plan = current.plans.filter(decision=PlanDecision.PENDING).order_by("-submitted_at", "-id").first()
     before = snapshot(current)
     if plan is not None:
@@ -1256,13 +1322,13 @@ def supervision_decide(
 def supervision_close(*, actor: User, order: SupervisionOrder, note: str) -> SupervisionOrder:
     """The dispatcher closes an order once the rectification is done (also automatic at 销号)."""
     if actor.role != Role.DISPATCHER:
-        raise PermissionDenied("只有区项目办（调度专员）可以办结督办单")
+        raise PermissionDenied(gettext("只有区项目办（调度专员）可以办结督办单"))
     current = _lock_order(order)
     if current.status == SupervisionStatus.CLOSED:
-        raise ValidationError("该督办单已办结")
+        raise ValidationError(gettext("该督办单已办结"))
     if current.status != SupervisionStatus.RECTIFYING and current.problem.status in ACTIVE_STATUSES:
-        raise ValidationError("整改方案尚未采纳，问题也未办结，不能办结督办单")
-    note = _clean_text(note, "note", "办结说明", max_length=5000)
+        raise ValidationError(gettext("整改方案尚未采纳，问题也未办结，不能办结督办单"))
+    note = _clean_text(note, "note", gettext("办结说明"), max_length=5000)
     before = snapshot(current)
     current.status = SupervisionStatus.CLOSED
     current.closed_at = clock.now()

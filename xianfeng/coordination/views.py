@@ -91,7 +91,7 @@ def board(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     filters = selectors.BoardFilters.from_params(request.GET)
     for name, message in filters.errors.items():
-        messages.warning(request, f"{name}：{message}（已忽略）")
+        messages.warning(request, _("%(name)s：%(message)s（已忽略）") % {"name": name, "message": message})
     problems = selectors.problem_board(user=user, filters=filters, today=today)
     page = Paginator(problems, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [

@@ -73,17 +73,26 @@ def check_upload(upload: Any, *, field: str, default_name: str, kinds: tuple[str
     """The upload's clean file name and its kind (by content); a ValidationError on ``field`` naming
     the file when it is too large, empty, or none of ``kinds``."""
     from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext
 
     name = (upload.name or default_name).rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
     limit = attachment_max_bytes()
     if upload.size is None or upload.size > limit:
         raise ValidationError(
-            {field: f"文件“{name}”大小 {human_size(upload.size or 0)}，超过上限 {human_size(limit)}"}
+            {
+                field: gettext("文件“%(name)s”大小 %(size)s，超过上限 %(limit)s")
+                % {"name": name, "size": human_size(upload.size or 0), "limit": human_size(limit)}
+            }
         )
     if upload.size == 0:
-        raise ValidationError({field: f"文件“{name}”是空文件"})
+        raise ValidationError({field: gettext("文件“%(name)s”是空文件") % {"name": name}})
     kind = file_kind(upload)
     if kind not in kinds:
-        allowed = "、".join(KIND_LABELS[k] for k in kinds)
-        raise ValidationError({field: f"文件“{name}”不是允许的类型：只能上传 {allowed} 文件"})
+        allowed = gettext("、").join(KIND_LABELS[k] for k in kinds)
+        raise ValidationError(
+            {
+                field: gettext("文件“%(name)s”不是允许的类型：只能上传 %(kinds)s 文件")
+                % {"name": name, "kinds": allowed}
+            }
+        )
     return name, kind

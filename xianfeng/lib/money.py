@@ -4,28 +4,32 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import gettext
+
 WAN_PER_YI = Decimal(10000)
 TWO_PLACES = Decimal("0.01")
 
 
 def to_decimal(value: object) -> Decimal:
-    """Parse a user-entered amount; raises ValueError with a Chinese reason."""
+    """Parse a user-entered amount; raises ValueError with the reason (in the user's language).
+
+    Messages are translated only when raised: a valid amount costs no translation work."""
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, bool):
-        raise ValueError("不是数字")
+        raise ValueError(gettext("不是数字"))
     elif isinstance(value, int | float):
         result = Decimal(str(value))
     else:
         text = str(value).strip().replace(",", "").replace("，", "")
         if text == "":
-            raise ValueError("不能为空")
+            raise ValueError(gettext("不能为空"))
         try:
             result = Decimal(text)
         except InvalidOperation as exc:
-            raise ValueError(f"“{value}”不是数字") from exc
+            raise ValueError(gettext("“%(value)s”不是数字") % {"value": value}) from exc
     if not result.is_finite():
-        raise ValueError("不是有限数字")
+        raise ValueError(gettext("不是有限数字"))
     return result.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 

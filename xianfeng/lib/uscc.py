@@ -9,12 +9,15 @@ I, O, S, V and Z, which are too easily confused with digits):
 - positions 9–17: the entity's identifier (主体标识码, the old organisation code);
 - position 18: the check character, computed from the first 17 with the weights 3^(i-1) mod 31.
 
-Pure functions: no Django, no database. Messages are in Chinese and name the position at fault.
+Pure functions: no database. Messages name the position at fault, through Django's gettext (the
+Chinese msgid in the Chinese UI, English in the English one).
 """
 
 from __future__ import annotations
 
 import unicodedata
+
+from django.utils.translation import gettext, ngettext
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 VALUES = {ch: i for i, ch in enumerate(ALPHABET)}
@@ -26,7 +29,7 @@ _LOOKALIKES = {"I": "1", "O": "0", "Z": "2", "S": "5", "V": "U"}
 
 
 class UsccError(ValueError):
-    """A code that is not a valid unified social credit code; the message says why, in Chinese."""
+    """A code that is not a valid unified social credit code; the message says why."""
 
 
 def normalise(value: str) -> str:
@@ -38,7 +41,7 @@ def normalise(value: str) -> str:
 def check_char(first17: str) -> str:
     """The check character (position 18) of the first 17 characters, which must be valid."""
     if len(first17) != LENGTH - 1 or any(ch not in VALUES for ch in first17):
-        raise UsccError("计算校验码须有17位有效字符")
+        raise UsccError(gettext("计算校验码须有17位有效字符"))
     total = sum(VALUES[ch] * weight for ch, weight in zip(first17, WEIGHTS, strict=True))
     return ALPHABET[(31 - total % 31) % 31]
 
@@ -47,17 +50,32 @@ def validate(value: str) -> str:
     """The normalised code, or UsccError naming what is wrong."""
     code = normalise(value)
     if not code:
-        raise UsccError("统一社会信用代码不能为空")
+        raise UsccError(gettext("统一社会信用代码不能为空"))
     if len(code) != LENGTH:
-        raise UsccError(f"统一社会信用代码应为18位，填写的是{len(code)}位")
+        raise UsccError(
+            ngettext(
+                "统一社会信用代码应为18位，填写的是%(count)s位",
+                "统一社会信用代码应为18位，填写的是%(count)s位",
+                len(code),
+            )
+            % {"count": len(code)}
+        )
     for position, ch in enumerate(code, start=1):
         if ch not in VALUES:
-            hint = f"（字母{ch}不用于信用代码，是否应为“{_LOOKALIKES[ch]}”？）" if ch in _LOOKALIKES else ""
-            raise UsccError(f"统一社会信用代码第{position}位“{ch}”不是有效字符{hint}")
+            values = {"position": position, "char": ch}
+            if ch in _LOOKALIKES:
+                raise UsccError(
+                    gettext(
+                        "统一社会信用代码第%(position)s位“%(char)s”不是有效字符"
+                        "（字母%(char)s不用于信用代码，是否应为“%(digit)s”？）"
+                    )
+                    % {**values, "digit": _LOOKALIKES[ch]}
+                )
+            raise UsccError(gettext("统一社会信用代码第%(position)s位“%(char)s”不是有效字符") % values)
     if not code[2:8].isdigit():
-        raise UsccError("统一社会信用代码第3–8位应为6位行政区划代码（数字）")
+        raise UsccError(gettext("统一社会信用代码第3–8位应为6位行政区划代码（数字）"))
     if check_char(code[:17]) != code[17]:
-        raise UsccError("统一社会信用代码校验码不符，请逐位核对是否有字符录入错误")
+        raise UsccError(gettext("统一社会信用代码校验码不符，请逐位核对是否有字符录入错误"))
     return code
 
 

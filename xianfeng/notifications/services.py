@@ -30,6 +30,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from xianfeng.lib import clock
 from xianfeng.notifications import selectors
@@ -63,16 +64,21 @@ def _check_message(*, event: str, title: str, link: str, dedupe_key: str) -> tup
     """Validate what every message needs; returns the cleaned title and link."""
     errors: dict[str, str] = {}
     if not EVENT_CODE_RE.match(event or ""):
-        errors["event"] = f"事件代码“{event}”无效：应为小写字母、数字和 . _ - : 组成，最长 64 个字符"
+        errors["event"] = gettext(
+            "事件代码“%(event)s”无效：应为小写字母、数字和 . _ - : 组成，最长 64 个字符"
+        ) % {"event": event}
     title = " ".join((title or "").split())
     if not title:
-        errors["title"] = "标题不能为空"
+        errors["title"] = gettext("标题不能为空")
     if not dedupe_key or len(dedupe_key) > DEDUPE_MAX:
-        errors["dedupe_key"] = f"去重键不能为空，且不超过 {DEDUPE_MAX} 个字符"
+        errors["dedupe_key"] = gettext("去重键不能为空，且不超过 %(max)s 个字符") % {"max": DEDUPE_MAX}
     link = (link or "").strip()
     # Only paths inside the site: an e-mail or robot link never points elsewhere (no open redirect).
     if link and (not link.startswith("/") or link.startswith("//") or len(link) > LINK_MAX):
-        errors["link"] = f"链接应为本站内以 / 开头的路径（不超过 {LINK_MAX} 个字符），收到“{link[:60]}”"
+        errors["link"] = gettext("链接应为本站内以 / 开头的路径（不超过 %(max)s 个字符），收到“%(link)s”") % {
+            "max": LINK_MAX,
+            "link": link[:60],
+        }
     if errors:
         raise ValidationError({field: [message] for field, message in errors.items()})
     if len(title) > TITLE_MAX:
@@ -469,7 +475,7 @@ def send_daily_digest(*, day: dt.date) -> int:
 
 def notification_mark_read(*, user: User, notification: Notification) -> Notification:
     if notification.recipient_id != user.pk:
-        raise PermissionDenied("只能标记自己的消息")
+        raise PermissionDenied(gettext("只能标记自己的消息"))
     if notification.read_at is None:
         now = clock.now()
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
@@ -488,7 +494,9 @@ def preference_save(
     muted = sorted({code for code in muted_events if code})
     bad = [code for code in muted if not EVENT_CODE_RE.match(code)]
     if bad:
-        raise ValidationError({"muted_events": [f"未知的事件代码：{'、'.join(bad)}"]})
+        raise ValidationError(
+            {"muted_events": [gettext("未知的事件代码：%(codes)s") % {"codes": gettext("、").join(bad)}]}
+        )
     preference, _created = NotificationPreference.objects.update_or_create(
         user=user,
         defaults={

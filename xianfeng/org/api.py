@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
@@ -31,7 +32,9 @@ class SessionAuth(APIKeyCookie):
         if user is None or not user.is_authenticated or not user.is_active:
             return None
         if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
-            raise HttpError(403, "CSRF 校验失败：请求须带 X-CSRFToken 请求头（取自 csrftoken Cookie）")
+            raise HttpError(
+                403, gettext("CSRF 校验失败：请求须带 X-CSRFToken 请求头（取自 csrftoken Cookie）")
+            )
         return user
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any | None:  # pragma: no cover

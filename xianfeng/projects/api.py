@@ -18,6 +18,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext, gettext_lazy
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
@@ -39,25 +40,25 @@ DEFAULT_LIMIT = 50
 # ---------------------------------------------------------------- labels for error messages
 
 _EXTRA_LABELS = {
-    "unit": "责任单位",
-    "q": "搜索",
-    "sort": "排序",
-    "archived": "已归档",
-    "limit": "每页条数",
-    "offset": "起始位置",
-    "entry": "年度计划",
-    "version": "版本",
-    "year": "年度",
+    "unit": gettext_lazy("责任单位"),
+    "q": gettext_lazy("搜索"),
+    "sort": gettext_lazy("排序"),
+    "archived": gettext_lazy("已归档"),
+    "limit": gettext_lazy("每页条数"),
+    "offset": gettext_lazy("起始位置"),
+    "entry": gettext_lazy("年度计划"),
+    "version": gettext_lazy("版本"),
+    "year": gettext_lazy("年度"),
 }
 
 
 def field_label(name: str | None) -> str | None:
-    """The Chinese label of a field or parameter named in an error, if there is one."""
+    """The label (in the request's language) of a field or parameter named in an error, if any."""
     if not name:
         return None
     name = name.rsplit(".", 1)[-1]
     if name in _EXTRA_LABELS:
-        return _EXTRA_LABELS[name]
+        return str(_EXTRA_LABELS[name])
     for model in (Project, ProgrammeEntry, StageTransition, Milestone):
         try:
             return str(model._meta.get_field(name).verbose_name)
@@ -307,7 +308,7 @@ def _user(request: HttpRequest) -> User:
     """The authenticated user, if their role may use the programme's data at all."""
     user: User = request.auth  # type: ignore[attr-defined]
     if user.role not in BUSINESS_ROLES:
-        raise PermissionDenied("系统管理员和审计管理员不能访问项目数据")
+        raise PermissionDenied(gettext("系统管理员和审计管理员不能访问项目数据"))
     return user
 
 
@@ -322,7 +323,11 @@ def _choice_errors(params: Any, choices: dict[str, Any]) -> dict[str, str]:
     for name, (values, what) in choices.items():
         raw = (params.get(name) or "").strip()
         if raw and raw not in values:
-            errors[name] = f"未知的{what}“{raw}”，可选：{'、'.join(values)}"
+            errors[name] = gettext("未知的%(what)s“%(value)s”，可选：%(choices)s") % {
+                "what": what,
+                "value": raw,
+                "choices": gettext("、").join(values),
+            }
     return errors
 
 
@@ -332,18 +337,21 @@ def _filters(request: HttpRequest, keys: list[str]) -> selectors.ProjectFilters:
     filters = selectors.ProjectFilters.from_params(params)
     errors = {k: v for k, v in filters.errors.items() if k in keys}
     choices = {
-        "kind": (Kind.values, "建设性质"),
-        "level": (Level.values, "级别"),
-        "category": (Category.values, "项目类别"),
-        "stage": (Stage.values, "项目阶段"),
+        "kind": (Kind.values, gettext("建设性质")),
+        "level": (Level.values, gettext("级别")),
+        "category": (Category.values, gettext("项目类别")),
+        "stage": (Stage.values, gettext("项目阶段")),
     }
     errors.update(_choice_errors(params, {k: v for k, v in choices.items() if k in keys}))
     sort = (params.get("sort") or "").strip()
     if "sort" in keys and sort and sort.lstrip("-") not in selectors.SORTS:
-        errors["sort"] = f"未知的排序“{sort}”，可选：{'、'.join(selectors.SORTS)}（前加 - 为倒序）"
+        errors["sort"] = gettext("未知的排序“%(value)s”，可选：%(choices)s（前加 - 为倒序）") % {
+            "value": sort,
+            "choices": gettext("、").join(selectors.SORTS),
+        }
     archived = (params.get("archived") or "").strip()
     if archived and archived not in {"0", "1", "true", "false", "on", "off"}:
-        errors["archived"] = f"“{archived}”应为 1 或 0"
+        errors["archived"] = gettext("“%(value)s”应为 1 或 0") % {"value": archived}
     if errors:
         raise ValidationError({name: [message] for name, message in errors.items()})
     return filters
@@ -479,12 +487,12 @@ def _project_detail(project: Project) -> dict[str, Any]:
 
 
 # Foreign keys arrive as ids; an id that names nothing is a 422 on that field.
-_FOREIGN_KEYS: dict[str, tuple[Any, str]] = {
-    "lead_unit": (Department.objects.all(), "责任单位"),
-    "chain": (IndustryChain.objects.all(), "产业链"),
-    "park": (Park.objects.all(), "园区"),
-    "street": (Region.objects.filter(level=RegionLevel.STREET), "街道"),
-    "leader": (Leader.objects.all(), "包联领导"),
+_FOREIGN_KEYS: dict[str, tuple[Any, Any]] = {
+    "lead_unit": (Department.objects.all(), gettext_lazy("责任单位")),
+    "chain": (IndustryChain.objects.all(), gettext_lazy("产业链")),
+    "park": (Park.objects.all(), gettext_lazy("园区")),
+    "street": (Region.objects.filter(level=RegionLevel.STREET), gettext_lazy("街道")),
+    "leader": (Leader.objects.all(), gettext_lazy("包联领导")),
 }
 
 
@@ -497,11 +505,11 @@ def _model_fields(data: dict[str, Any]) -> dict[str, Any]:
             queryset, what = _FOREIGN_KEYS[name]
             row = queryset.filter(pk=value).first()
             if row is None:
-                errors[name] = [f"{what}（id={value}）不存在"]
+                errors[name] = [gettext("%(what)s（id=%(id)s）不存在") % {"what": what, "id": value}]
                 continue
             value = row
         if value is None and name in {"name", "category", "total_investment", "lead_unit"}:
-            errors[name] = ["不能为空"]
+            errors[name] = [gettext("不能为空")]
             continue
         if value is None and isinstance(Project._meta.get_field(name), models.CharField | models.TextField):
             value = ""

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 # First two digits of the division code: the provinces, autonomous regions and municipalities
 # of GB/T 2260, plus Taiwan, Hong Kong and Macao.
@@ -38,58 +39,62 @@ class NationalCode:
 
 
 def parse_national_code(value: str, *, max_year: int | None = None) -> NationalCode:
-    """Parse and validate; the ValidationError names the wrong part in Chinese."""
+    """Parse and validate; the ValidationError names the wrong part (in the user's language)."""
     text = (value or "").strip().replace("－", "-").replace("—", "-")
     if not text:
-        raise ValidationError("项目代码不能为空", code="empty")
+        raise ValidationError(gettext("项目代码不能为空"), code="empty")
     parts = text.split("-")
     if len(parts) != 5 or not _SHAPE.match(text):
         raise ValidationError(
-            "项目代码“%(value)s”格式应为 YYYY-XXXXXX-XX-XX-XXXXXX（年份-区划代码-行业代码-类型代码-流水号），"
-            "由 5 段组成，实际为 %(count)s 段",
+            gettext(
+                "项目代码“%(value)s”格式应为 YYYY-XXXXXX-XX-XX-XXXXXX"
+                "（年份-区划代码-行业代码-类型代码-流水号），由 5 段组成，实际为 %(count)s 段"
+            ),
             code="shape",
             params={"value": text, "count": len(parts)},
         )
     year, division, industry, type_code, serial = parts
     if not (len(year) == 4 and year.isdigit()):
         raise ValidationError(
-            "项目代码第1段（年份）应为4位数字，实际为“%(part)s”", code="year", params={"part": year}
+            gettext("项目代码第1段（年份）应为4位数字，实际为“%(part)s”"), code="year", params={"part": year}
         )
     year_int = int(year)
     upper = max_year if max_year is not None else 2100
     if not 2014 <= year_int <= upper:
         raise ValidationError(
-            "项目代码第1段（年份）%(year)s 不在 2014–%(upper)s 之间",
+            gettext("项目代码第1段（年份）%(year)s 不在 2014–%(upper)s 之间"),
             code="year_range",
             params={"year": year_int, "upper": upper},
         )
     if not (len(division) == 6 and division.isdigit()):
         raise ValidationError(
-            "项目代码第2段（行政区划代码）应为6位数字，实际为“%(part)s”",
+            gettext("项目代码第2段（行政区划代码）应为6位数字，实际为“%(part)s”"),
             code="division",
             params={"part": division},
         )
     if division[:2] not in PROVINCE_PREFIXES:
         raise ValidationError(
-            "项目代码第2段（行政区划代码）“%(part)s”的前两位不是有效的省级代码",
+            gettext("项目代码第2段（行政区划代码）“%(part)s”的前两位不是有效的省级代码"),
             code="division_province",
             params={"part": division},
         )
     if not (len(industry) == 2 and industry.isdigit() and 1 <= int(industry) <= 97):
         raise ValidationError(
-            "项目代码第3段（行业代码）应为 01–97 的两位数字，实际为“%(part)s”",
+            gettext("项目代码第3段（行业代码）应为 01–97 的两位数字，实际为“%(part)s”"),
             code="industry",
             params={"part": industry},
         )
     if type_code not in TYPE_CODES:
         raise ValidationError(
-            "项目代码第4段（类型代码）应为 01（审批）、02（核准）或 03（备案），实际为“%(part)s”",
+            gettext("项目代码第4段（类型代码）应为 01（审批）、02（核准）或 03（备案），实际为“%(part)s”"),
             code="type",
             params={"part": type_code},
         )
     if not (len(serial) == 6 and serial.isdigit()):
         raise ValidationError(
-            "项目代码第5段（流水号）应为6位数字，实际为“%(part)s”", code="serial", params={"part": serial}
+            gettext("项目代码第5段（流水号）应为6位数字，实际为“%(part)s”"),
+            code="serial",
+            params={"part": serial},
         )
     return NationalCode(year_int, division, industry, type_code, serial)
 

@@ -10,7 +10,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from xianfeng.lib.money import to_decimal
@@ -24,7 +26,14 @@ from xianfeng.projects.selectors import ProjectFilters
 
 SELECT = {"class": "form-select"}
 TEXT = {"class": "form-control"}
-MONTH_CHOICES = [("", "—")] + [(m, f"{m}月") for m in range(1, 13)]
+
+
+def _month_label(month: int) -> str:
+    return gettext("%(month)s月") % {"month": month}
+
+
+# Built at import: each label is resolved when a form is drawn, in that request's language.
+MONTH_CHOICES = [("", "—")] + [(m, lazy(_month_label, str)(m)) for m in range(1, 13)]
 
 
 def _date_widget() -> forms.DateInput:
@@ -513,9 +522,9 @@ class ProjectFilterForm(forms.Form):
                 "sort": filters.sort if filters.sort != "serial" else "",
             }
         )
-        year_choices: list[tuple[Any, str]] = [(y, f"{y}年") for y in years]
+        year_choices: list[tuple[Any, str]] = [(y, gettext("%(year)s年") % {"year": y}) for y in years]
         if filters.year and filters.year not in years:
-            year_choices.insert(0, (filters.year, f"{filters.year}年"))
+            year_choices.insert(0, (filters.year, gettext("%(year)s年") % {"year": filters.year}))
         if all_years:
             year_choices.append(("", _("全部年度")))
         self.fields["year"].choices = year_choices

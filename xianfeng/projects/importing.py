@@ -313,12 +313,18 @@ class ImportIssue:
     def __str__(self) -> str:
         where = self.sheet
         if self.row:
-            where += f" 第{self.row}行"
+            where = _("%(where)s 第%(row)s行") % {"where": where, "row": self.row}
         if self.column:
-            where += f" {self.column}列（{self.header}）"
+            where = _("%(where)s %(column)s列（%(header)s）") % {
+                "where": where,
+                "column": self.column,
+                "header": self.header,
+            }
         elif self.header:
-            where += f"（{self.header}）"
-        return f"{where}：{self.message}" if where else self.message
+            where = _("%(where)s（%(header)s）") % {"where": where, "header": self.header}
+        return (
+            _("%(where)s：%(message)s") % {"where": where, "message": self.message} if where else self.message
+        )
 
 
 @dataclass
@@ -1230,7 +1236,11 @@ class _Planner:
                 except ValidationError as exc:
                     if hasattr(exc, "error_dict") and "reason" in exc.error_dict:
                         for message in exc.message_dict["reason"]:
-                            self.error(row.number, "stage", message + _("（请在“备注”列写明原因）"))
+                            self.error(
+                                row.number,
+                                "stage",
+                                _("%(reason)s（请在“备注”列写明原因）") % {"reason": message},
+                            )
                     else:
                         self.validation_errors(row, exc, default_key=key)
                     row.steps = []

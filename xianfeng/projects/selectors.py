@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, FilteredRelation, Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext, ngettext
 
 from xianfeng.lib import clock
 from xianfeng.org.models import User
@@ -64,10 +65,10 @@ class ProjectFilters:
             try:
                 value = int(raw)
             except ValueError:
-                result.errors[name] = f"“{raw}”不是有效的编号"
+                result.errors[name] = gettext("“%(value)s”不是有效的编号") % {"value": raw}
                 return None
             if not low <= value <= high:
-                result.errors[name] = f"“{raw}”超出范围"
+                result.errors[name] = gettext("“%(value)s”超出范围") % {"value": raw}
                 return None
             return value
 
@@ -284,15 +285,20 @@ def _card(
 ) -> BoardCard:
     if entry.kind == Kind.NEW_START:
         month = entry.planned_start_month
-        planned = f"计划{month}月开工" if month else "未定开工月份"
+        planned = gettext("计划%(month)s月开工") % {"month": month} if month else gettext("未定开工月份")
         if project.actual_start and project.stage in STARTED_STAGES | {"suspended"}:
             started = project.actual_start
             late = month is not None and (started.year, started.month) > (year, month)
+            headline = (
+                gettext("%(planned)s，%(date)s 开工（滞后）")
+                if late
+                else gettext("%(planned)s，%(date)s 开工")
+            )
             return BoardCard(
                 entry,
                 project,
                 "warn" if late else "ok",
-                f"{planned}，{started:%Y-%m-%d} 开工" + ("（滞后）" if late else ""),
+                headline % {"planned": planned, "date": f"{started:%Y-%m-%d}"},
                 started=True,
             )
         due = month is not None and (as_of.year, as_of.month) >= (year, month)
@@ -302,37 +308,52 @@ def _card(
                 entry,
                 project,
                 "late" if behind >= 3 else "warn",
-                f"{planned}，尚未开工（已过计划 {behind} 个月）"
+                ngettext(
+                    "%(planned)s，尚未开工（已过计划 %(months)s 个月）",
+                    "%(planned)s，尚未开工（已过计划 %(months)s 个月）",
+                    behind,
+                )
+                % {"planned": planned, "months": behind}
                 if behind
-                else f"{planned}，本月应开工尚未开工",
+                else gettext("%(planned)s，本月应开工尚未开工") % {"planned": planned},
             )
-        return BoardCard(entry, project, "wait", f"{planned}，未到计划时间")
+        return BoardCard(entry, project, "wait", gettext("%(planned)s，未到计划时间") % {"planned": planned})
     if entry.kind == Kind.CONTINUING:
         rate = _percent(entry.invested_ytd, entry.planned_investment)
         if rate is None:
-            return BoardCard(entry, project, "wait", "未下达年度计划投资")
+            return BoardCard(entry, project, "wait", gettext("未下达年度计划投资"))
         gap = progress * 100 - rate
         status = "ok" if gap < 10 else ("warn" if gap <= 30 else "late")
         return BoardCard(
             entry,
             project,
             status,
-            f"完成 {entry.invested_ytd:,.0f} / 计划 {entry.planned_investment:,.0f} 万元"
-            f"（{rate}%，时间进度 {progress * 100:.1f}%）",
+            gettext("完成 %(invested)s / 计划 %(planned)s 万元（%(rate)s%%，时间进度 %(progress)s%%）")
+            % {
+                "invested": f"{entry.invested_ytd:,.0f}",
+                "planned": f"{entry.planned_investment:,.0f}",
+                "rate": rate,
+                "progress": f"{progress * 100:.1f}",
+            },
         )
     steps = PREPARATORY_STEPS if entry.kind == Kind.RESERVE else PLANNING_STEPS
     done = sum(1 for step in steps if step in done_kinds)
-    names = "、".join(str(step.label) for step in steps if step not in done_kinds)
-    label = "前期手续" if entry.kind == Kind.RESERVE else "谋划步骤"
+    names = gettext("、").join(str(step.label) for step in steps if step not in done_kinds)
+    label = gettext("前期手续") if entry.kind == Kind.RESERVE else gettext("谋划步骤")
     status = "ok" if done == len(steps) else ("warn" if done else "wait")
-    headline = f"{label}完成 {done}/{len(steps)}" + (f"，待办：{names}" if names else "，已全部完成")
+    values = {"label": label, "done": done, "total": len(steps), "names": names}
+    headline = (
+        gettext("%(label)s完成 %(done)s/%(total)s，待办：%(names)s")
+        if names
+        else gettext("%(label)s完成 %(done)s/%(total)s，已全部完成")
+    ) % values
     return BoardCard(entry, project, status, headline, done=done, total=len(steps))
 
 
 def _summary(column: BoardColumn, year: int, as_of: dt.date, progress: Decimal) -> str:
     cards = column.cards
     if not cards:
-        return "暂无项目"
+        return gettext("暂无项目")
     if column.kind == Kind.NEW_START:
         started = sum(1 for c in cards if c.started)
         due = sum(
@@ -341,17 +362,30 @@ def _summary(column: BoardColumn, year: int, as_of: dt.date, progress: Decimal) 
             if c.entry.planned_start_month
             and (as_of.year, as_of.month) >= (year, c.entry.planned_start_month)
         )
-        return f"已开工 {started}/{len(cards)}，应开工 {due} 个"
+        return gettext("已开工 %(started)s/%(total)s，应开工 %(due)s 个") % {
+            "started": started,
+            "total": len(cards),
+            "due": due,
+        }
     if column.kind == Kind.CONTINUING:
         planned = sum((c.entry.planned_investment for c in cards), Decimal(0))
         invested = sum((c.entry.invested_ytd for c in cards), Decimal(0))
         rate = _percent(invested, planned)
         shown = rate if rate is not None else "—"
-        return f"完成投资 {invested:,.0f} / {planned:,.0f} 万元（{shown}%），时间进度 {progress * 100:.1f}%"
+        return gettext("完成投资 %(invested)s / %(planned)s 万元（%(rate)s%%），时间进度 %(progress)s%%") % {
+            "invested": f"{invested:,.0f}",
+            "planned": f"{planned:,.0f}",
+            "rate": shown,
+            "progress": f"{progress * 100:.1f}",
+        }
     done = sum(c.done for c in cards)
     total = sum(c.total for c in cards)
     complete = sum(1 for c in cards if c.done == c.total)
-    return f"{complete}/{len(cards)} 个项目已完成全部步骤，步骤完成 {done}/{total}"
+    return ngettext(
+        "%(complete)s/%(count)s 个项目已完成全部步骤，步骤完成 %(done)s/%(total)s",
+        "%(complete)s/%(count)s 个项目已完成全部步骤，步骤完成 %(done)s/%(total)s",
+        len(cards),
+    ) % {"complete": complete, "count": len(cards), "done": done, "total": total}
 
 
 # ---------------------------------------------------------------- programme summary (home page)

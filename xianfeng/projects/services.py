@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext
 from pypinyin import lazy_pinyin
 from pypinyin.seg.simpleseg import seg as pinyin_segments
 
@@ -71,15 +72,15 @@ LATEST_DATE = dt.date(2100, 12, 31)
 
 def _ensure_can(actor: User, project: Project, action: str) -> None:
     if not Project.objects.restrict(actor, action).filter(pk=project.pk).exists():
-        raise PermissionDenied("您无权修改该项目")
+        raise PermissionDenied(gettext("您无权修改该项目"))
 
 
 def _ensure_unit_allowed(actor: User, project: Project) -> None:
     """Unit users may only put projects under their own unit."""
     if actor.role in UNIT_ROLES and project.lead_unit_id != actor.department_id:
-        raise ValidationError({"lead_unit": "只能选择本单位作为责任单位"})
+        raise ValidationError({"lead_unit": gettext("只能选择本单位作为责任单位")})
     if actor.role not in {Role.DISPATCHER, Role.UNIT_REPORTER, *UNIT_ROLES}:
-        raise PermissionDenied("您的角色不能修改项目数据")
+        raise PermissionDenied(gettext("您的角色不能修改项目数据"))
 
 
 # ---------------------------------------------------------------- validation
@@ -151,28 +152,49 @@ def project_validate(project: Project, *, references_loaded: bool = False, memo:
     for field in ["planned_start", "planned_completion", "actual_start", "actual_completion"]:
         value = getattr(project, field)
         if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
-            add(field, f"日期 {value} 超出范围（{EARLIEST_DATE}–{LATEST_DATE}）")
+            add(
+                field,
+                gettext("日期 %(date)s 超出范围（%(earliest)s–%(latest)s）")
+                % {"date": value, "earliest": EARLIEST_DATE, "latest": LATEST_DATE},
+            )
     if (
         project.planned_start
         and project.planned_completion
         and project.planned_completion < project.planned_start
     ):
-        add("planned_completion", "计划竣工时间不能早于计划开工时间")
+        add("planned_completion", gettext("计划竣工时间不能早于计划开工时间"))
     if project.actual_start and project.actual_start > today:
-        add("actual_start", f"实际开工时间 {project.actual_start} 不能晚于今天（{today}）")
+        add(
+            "actual_start",
+            gettext("实际开工时间 %(date)s 不能晚于今天（%(today)s）")
+            % {"date": project.actual_start, "today": today},
+        )
     if project.actual_completion:
         if project.actual_completion > today:
-            add("actual_completion", f"实际竣工时间 {project.actual_completion} 不能晚于今天（{today}）")
+            add(
+                "actual_completion",
+                gettext("实际竣工时间 %(date)s 不能晚于今天（%(today)s）")
+                % {"date": project.actual_completion, "today": today},
+            )
         if not project.actual_start:
-            add("actual_completion", "填写实际竣工时间前须先有实际开工时间")
+            add("actual_completion", gettext("填写实际竣工时间前须先有实际开工时间"))
         elif project.actual_completion <= project.actual_start:
-            add("actual_completion", "实际竣工时间须晚于实际开工时间")
+            add("actual_completion", gettext("实际竣工时间须晚于实际开工时间"))
     if project.stage in STARTED_STAGES and not project.actual_start:
-        add("actual_start", f"项目阶段为“{project.get_stage_display()}”时须填写实际开工时间")
+        add(
+            "actual_start",
+            gettext("项目阶段为“%(stage)s”时须填写实际开工时间") % {"stage": project.get_stage_display()},
+        )
     if project.stage in {Stage.COMPLETED, Stage.OPERATING} and not project.actual_completion:
-        add("actual_completion", f"项目阶段为“{project.get_stage_display()}”时须填写实际竣工时间")
+        add(
+            "actual_completion",
+            gettext("项目阶段为“%(stage)s”时须填写实际竣工时间") % {"stage": project.get_stage_display()},
+        )
     if project.stage in {Stage.PLANNING, Stage.RESERVE} and project.actual_start:
-        add("actual_start", f"项目阶段为“{project.get_stage_display()}”时不应有实际开工时间")
+        add(
+            "actual_start",
+            gettext("项目阶段为“%(stage)s”时不应有实际开工时间") % {"stage": project.get_stage_display()},
+        )
     if project.park_id and project.chain_id is None and project.park and project.park.chain_id:
         project.chain_id = project.park.chain_id
     if errors:
@@ -198,7 +220,10 @@ def _check_national_code_free(project: Project) -> None:
         if clash.exists():
             other = clash.first()
             raise ValidationError(
-                {"national_code": f"项目代码 {project.national_code} 已被项目“{other}”使用"}
+                {
+                    "national_code": gettext("项目代码 %(code)s 已被项目“%(other)s”使用")
+                    % {"code": project.national_code, "other": other}
+                }
             )
 
 
@@ -217,12 +242,14 @@ def project_create(
     """Enter a new project, optionally with its place in a year's programme."""
     unknown = set(fields) - set(EDITABLE_FIELDS) - set(INITIAL_FIELDS)
     if unknown:
-        raise ValidationError(f"不能直接设置字段：{', '.join(sorted(unknown))}")
+        raise ValidationError(
+            gettext("不能直接设置字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
     project = Project(**fields)
     if actor.role in UNIT_ROLES and not fields.get("lead_unit") and not fields.get("lead_unit_id"):
         project.lead_unit_id = actor.department_id
     if actor.role not in {Role.DISPATCHER, Role.UNIT_REPORTER}:
-        raise PermissionDenied("您的角色不能新建项目")
+        raise PermissionDenied(gettext("您的角色不能新建项目"))
     _ensure_unit_allowed(actor, project)
     project_validate(project)
     _check_national_code_free(project)
@@ -238,7 +265,7 @@ def project_create(
             project.pk = None
             continue
     else:  # pragma: no cover - five clashes in a row means something else is wrong
-        raise ConflictError("生成内部编号时发生冲突，请重试")
+        raise ConflictError(gettext("生成内部编号时发生冲突，请重试"))
     record_create(actor=actor, instance=project, request_id=request_id)
     _sync_milestones_from_dates(project)
     initial = _initial_transition(project, actor)
@@ -279,16 +306,22 @@ def project_update(
     another person's save made since the form was loaded."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError(f"不能直接修改字段：{', '.join(sorted(unknown))}（阶段请用“阶段变更”）")
+        raise ValidationError(
+            gettext("不能直接修改字段：%(fields)s（阶段请用“阶段变更”）")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
     _ensure_can(actor, project, "change")
     current = Project.objects.select_for_update().get(pk=project.pk)
     if expected_version is not None and current.version != expected_version:
         raise ConflictError(
-            f"该项目已被他人修改（当前版本 {current.version}，您打开的是版本 {expected_version}），"
-            "请刷新后重新填写，您的修改未保存"
+            gettext(
+                "该项目已被他人修改（当前版本 %(current)s，您打开的是版本 %(opened)s），"
+                "请刷新后重新填写，您的修改未保存"
+            )
+            % {"current": current.version, "opened": expected_version}
         )
     if current.archived_at:
-        raise ValidationError("项目已归档，不能修改；请先恢复")
+        raise ValidationError(gettext("项目已归档，不能修改；请先恢复"))
     before = snapshot(current)
     for name, value in fields.items():
         setattr(current, name, value)
@@ -309,9 +342,11 @@ def _stage_rules(project: Project, to_stage: str, effective_date: dt.date | None
     from_stage = project.stage
     labels = dict(Stage.choices)
     if to_stage not in labels:
-        raise ValidationError({"to_stage": f"未知的项目阶段“{to_stage}”"})
+        raise ValidationError({"to_stage": gettext("未知的项目阶段“%(stage)s”") % {"stage": to_stage}})
     if to_stage == from_stage:
-        raise ValidationError({"to_stage": f"项目已处于“{labels[to_stage]}”阶段"})
+        raise ValidationError(
+            {"to_stage": gettext("项目已处于“%(stage)s”阶段") % {"stage": labels[to_stage]}}
+        )
     reason = reason.strip()
     needs_reason = (
         to_stage in {Stage.SUSPENDED, Stage.CANCELLED}
@@ -323,30 +358,55 @@ def _stage_rules(project: Project, to_stage: str, effective_date: dt.date | None
         )
     )
     if needs_reason and not reason:
-        raise ValidationError({"reason": f"从“{labels[from_stage]}”变更为“{labels[to_stage]}”须说明原因"})
+        raise ValidationError(
+            {
+                "reason": gettext("从“%(from)s”变更为“%(to)s”须说明原因")
+                % {"from": labels[from_stage], "to": labels[to_stage]}
+            }
+        )
     day = effective_date or today
     if day > today:
-        raise ValidationError({"effective_date": f"日期 {day} 不能晚于今天（{today}）"})
+        raise ValidationError(
+            {
+                "effective_date": gettext("日期 %(date)s 不能晚于今天（%(today)s）")
+                % {"date": day, "today": today}
+            }
+        )
     if day < EARLIEST_DATE:
-        raise ValidationError({"effective_date": f"日期 {day} 早于 {EARLIEST_DATE}"})
+        raise ValidationError(
+            {
+                "effective_date": gettext("日期 %(date)s 早于 %(earliest)s")
+                % {"date": day, "earliest": EARLIEST_DATE}
+            }
+        )
     needs_start = from_stage in {Stage.PLANNING, Stage.RESERVE, Stage.CANCELLED}
     if to_stage == Stage.CONSTRUCTION and needs_start and effective_date is None:
-        raise ValidationError({"effective_date": "转为在建须填写实际开工日期"})
+        raise ValidationError({"effective_date": gettext("转为在建须填写实际开工日期")})
     if to_stage == Stage.COMPLETED:
         if effective_date is None:
-            raise ValidationError({"effective_date": "转为竣工须填写实际竣工日期"})
+            raise ValidationError({"effective_date": gettext("转为竣工须填写实际竣工日期")})
         if not project.actual_start:
-            raise ValidationError({"to_stage": "项目尚未开工，不能直接转为竣工；请先转为在建并填写开工日期"})
+            raise ValidationError(
+                {"to_stage": gettext("项目尚未开工，不能直接转为竣工；请先转为在建并填写开工日期")}
+            )
         if day <= project.actual_start:
             raise ValidationError(
-                {"effective_date": f"竣工日期 {day} 须晚于实际开工日期 {project.actual_start}"}
+                {
+                    "effective_date": gettext("竣工日期 %(date)s 须晚于实际开工日期 %(start)s")
+                    % {"date": day, "start": project.actual_start}
+                }
             )
     if to_stage == Stage.OPERATING:
         if not project.actual_completion:
-            raise ValidationError({"to_stage": "项目尚未竣工，不能转为投产；请先转为竣工并填写竣工日期"})
+            raise ValidationError(
+                {"to_stage": gettext("项目尚未竣工，不能转为投产；请先转为竣工并填写竣工日期")}
+            )
         if day < project.actual_completion:
             raise ValidationError(
-                {"effective_date": f"投产日期 {day} 不能早于实际竣工日期 {project.actual_completion}"}
+                {
+                    "effective_date": gettext("投产日期 %(date)s 不能早于实际竣工日期 %(completion)s")
+                    % {"date": day, "completion": project.actual_completion}
+                }
             )
     return day
 
@@ -365,7 +425,7 @@ def project_transition(
     _ensure_can(actor, project, "change")
     current = Project.objects.select_for_update().get(pk=project.pk)
     if current.archived_at:
-        raise ValidationError("项目已归档，不能变更阶段")
+        raise ValidationError(gettext("项目已归档，不能变更阶段"))
     day = _stage_rules(current, to_stage, effective_date, reason)
     before = snapshot(current)
     from_stage = current.stage
@@ -444,13 +504,13 @@ def _sync_milestones_from_dates(project: Project, operation_date: dt.date | None
 def project_archive(*, actor: User, project: Project, reason: str) -> Project:
     """Take a project out of the registry's lists. Nothing is ever hard-deleted."""
     if actor.role != Role.DISPATCHER:
-        raise PermissionDenied("只有调度专员可以归档项目")
+        raise PermissionDenied(gettext("只有调度专员可以归档项目"))
     _ensure_can(actor, project, "change")
     if not reason.strip():
-        raise ValidationError({"reason": "归档须说明原因"})
+        raise ValidationError({"reason": gettext("归档须说明原因")})
     current = Project.objects.select_for_update().get(pk=project.pk)
     if current.archived_at:
-        raise ValidationError("项目已归档")
+        raise ValidationError(gettext("项目已归档"))
     before = snapshot(current)
     current.archived_at = clock.now()
     current.archive_reason = reason.strip()[:200]
@@ -464,10 +524,10 @@ def project_archive(*, actor: User, project: Project, reason: str) -> Project:
 @transaction.atomic
 def project_restore(*, actor: User, project: Project, reason: str = "") -> Project:
     if actor.role != Role.DISPATCHER:
-        raise PermissionDenied("只有调度专员可以恢复项目")
+        raise PermissionDenied(gettext("只有调度专员可以恢复项目"))
     current = Project.objects.select_for_update().get(pk=project.pk)
     if not current.archived_at:
-        raise ValidationError("项目未归档")
+        raise ValidationError(gettext("项目未归档"))
     before = snapshot(current)
     current.archived_at = None
     current.archive_reason = ""
@@ -499,14 +559,16 @@ def _entry_validate(
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if entry.kind == "new_start" and not entry.planned_start_month:
-        errors.setdefault("planned_start_month", []).append("新开工项目须填写计划开工月份")
+        errors.setdefault("planned_start_month", []).append(gettext("新开工项目须填写计划开工月份"))
     if entry.planned_investment is not None and entry.planned_investment < 0:
-        errors.setdefault("planned_investment", []).append("年度计划投资不能为负数")
+        errors.setdefault("planned_investment", []).append(gettext("年度计划投资不能为负数"))
     if entry.invested_as_of is not None:
         if entry.invested_as_of.year != entry.year:
-            errors.setdefault("invested_as_of", []).append(f"完成投资截至日期须在 {entry.year} 年内")
+            errors.setdefault("invested_as_of", []).append(
+                gettext("完成投资截至日期须在 %(year)s 年内") % {"year": entry.year}
+            )
         elif entry.invested_as_of > clock.today():
-            errors.setdefault("invested_as_of", []).append("完成投资截至日期不能晚于今天")
+            errors.setdefault("invested_as_of", []).append(gettext("完成投资截至日期不能晚于今天"))
     if errors:
         raise ValidationError(errors)
 
@@ -525,7 +587,9 @@ def programme_entry_save(
     fields = {k: v for k, v in fields.items() if k != "year"}
     unknown = set(fields) - set(ENTRY_FIELDS)
     if unknown:
-        raise ValidationError(f"年度计划没有字段：{', '.join(sorted(unknown))}")
+        raise ValidationError(
+            gettext("年度计划没有字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
     _ensure_can(actor, project, "change")
     entry = ProgrammeEntry.objects.select_for_update().filter(project=project, year=year).first()
     if entry is None:
@@ -537,7 +601,7 @@ def programme_entry_save(
         record_create(actor=actor, instance=entry, request_id=request_id)
         return entry
     if expected_version is not None and entry.version != expected_version:
-        raise ConflictError("该年度计划已被他人修改，请刷新后重新填写，您的修改未保存")
+        raise ConflictError(gettext("该年度计划已被他人修改，请刷新后重新填写，您的修改未保存"))
     before = snapshot(entry)
     for name, value in fields.items():
         setattr(entry, name, value)
@@ -565,17 +629,27 @@ def milestone_save(
     _ensure_can(actor, project, "change")
     labels = dict(MilestoneKind.choices)
     if kind not in labels:
-        raise ValidationError({"kind": f"未知的节点“{kind}”"})
+        raise ValidationError({"kind": gettext("未知的节点“%(kind)s”") % {"kind": kind}})
     if kind in {MilestoneKind.START, MilestoneKind.COMPLETION, MilestoneKind.OPERATION} and actual_date != (
         Milestone.objects.filter(project=project, kind=kind).values_list("actual_date", flat=True).first()
     ):
-        raise ValidationError({"actual_date": f"“{labels[kind]}”的完成日期由阶段变更记录，请使用“阶段变更”"})
+        raise ValidationError(
+            {
+                "actual_date": gettext("“%(kind)s”的完成日期由阶段变更记录，请使用“阶段变更”")
+                % {"kind": labels[kind]}
+            }
+        )
     today = clock.today()
     for field, value in [("planned_date", planned_date), ("actual_date", actual_date)]:
         if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
-            raise ValidationError({field: f"日期 {value} 超出范围"})
+            raise ValidationError({field: gettext("日期 %(date)s 超出范围") % {"date": value}})
     if actual_date is not None and actual_date > today:
-        raise ValidationError({"actual_date": f"完成日期 {actual_date} 不能晚于今天（{today}）"})
+        raise ValidationError(
+            {
+                "actual_date": gettext("完成日期 %(date)s 不能晚于今天（%(today)s）")
+                % {"date": actual_date, "today": today}
+            }
+        )
     milestone = Milestone.objects.select_for_update().filter(project=project, kind=kind).first()
     if milestone is None:
         milestone = Milestone.objects.create(
@@ -618,10 +692,14 @@ def programme_entries_record_progress(
     changed: list[tuple[ProgrammeEntry, Decimal, dt.date | None]] = []
     for entry, ytd, as_of in progress:
         if ytd is None or ytd < 0:
-            raise ValidationError({"invested_ytd": f"“{entry}”的年度累计完成投资不能为负数"})
+            raise ValidationError(
+                {"invested_ytd": gettext("“%(entry)s”的年度累计完成投资不能为负数") % {"entry": entry}}
+            )
         if as_of is not None:
             if as_of.year != entry.year:
-                raise ValidationError({"invested_as_of": f"完成投资截至日期须在 {entry.year} 年内"})
+                raise ValidationError(
+                    {"invested_as_of": gettext("完成投资截至日期须在 %(year)s 年内") % {"year": entry.year}}
+                )
             as_of = min(as_of, today)
         if entry.invested_ytd != ytd or entry.invested_as_of != as_of:
             changed.append((entry, ytd, as_of))
@@ -637,7 +715,7 @@ def programme_entries_record_progress(
             year__in=sorted(years), project__lead_unit_id__in=sorted(units)
         )
         if not ids <= set(allowed.values_list("pk", flat=True)):
-            raise PermissionDenied("您无权修改其中部分项目的年度计划")
+            raise PermissionDenied(gettext("您无权修改其中部分项目的年度计划"))
     now = clock.now()
     label_ytd = str(ProgrammeEntry._meta.get_field("invested_ytd").verbose_name)
     label_as_of = str(ProgrammeEntry._meta.get_field("invested_as_of").verbose_name)

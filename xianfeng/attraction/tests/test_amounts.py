@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from xianfeng.attraction.amounts import to_wan, unit_doubt
 from xianfeng.attraction.choices import AmountUnit
@@ -68,3 +69,18 @@ def test_plausible_amounts_raise_no_doubt(amount, unit, land):
 def test_small_amount_in_yi_asks_to_check_without_a_guess():
     doubt = unit_doubt(D("0.001"), AmountUnit.CNY_YI)
     assert doubt is not None and doubt.suggested_unit is None and "请核对" in doubt.message
+
+
+def test_doubts_are_worded_in_the_users_language():
+    with translation.override("en"):
+        doubt = unit_doubt(D("5"), AmountUnit.CNY_WAN)
+        assert doubt is not None
+        assert doubt.message == (
+            "Intended investment of 5 10k CNY is implausibly small for an investment project; the unit may be"
+            " wrong: if it is 5 100m CNY (50,000 10k CNY), choose “100m CNY” instead"
+        )
+    doubt = unit_doubt(D("5"), AmountUnit.CNY_WAN)
+    assert doubt is not None and doubt.message == (
+        "意向投资额 5 万元对一个投资项目明显偏小，单位可能填错了："
+        "如果是 5 亿元（折合 50,000 万元），请改用“亿元”"
+    )

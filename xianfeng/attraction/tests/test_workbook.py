@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from xianfeng.attraction import workbook
@@ -146,3 +147,17 @@ def test_template_has_dropdowns_and_the_import_page_reports_errors(client, clerk
     response = client.post(reverse("attraction:lead_import"), {"file": upload})
     assert "已导入 1 条线索" in response.content.decode()
     assert Lead.objects.get().investment_amount == Decimal("3000")
+
+
+def test_a_chinese_workbook_imported_from_the_english_ui(clerk_a, chain):
+    """The template stays Chinese (headers, dropdown values) whatever the page's language; the errors
+    are worded in the user's language."""
+    with translation.override("en"):
+        result = workbook.leads_import(actor=clerk_a, source=_file([GOOD]), dry_run=True)
+        assert result.ok, result.issues
+        bad = {**GOOD, "项目名称": "", "金额单位": "万卢布", "录入日期": "昨天"}
+        result = workbook.leads_import(actor=clerk_a, source=_file([bad]))
+    issues = {(i.row, i.column): i.message for i in result.issues}
+    assert issues[(2, "项目名称")] == "Required"
+    assert issues[(2, "金额单位")].startswith("“万卢布” is not one of the choices (choices: 万元, 亿元, ")
+    assert issues[(2, "录入日期")] == "“昨天” is not a date; the format should be like 2024-06-30"

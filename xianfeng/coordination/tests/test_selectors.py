@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from xianfeng.coordination import selectors, services
 from xianfeng.coordination.choices import EscalationLevel, ProblemAction, ProblemStatus, ProblemType
@@ -294,3 +295,28 @@ def test_board_search_matches_title_or_project_name(
     assert found("道路") == {on_a.pk, on_b.pk}  # one by its title, one by its project's name
     assert found("乙单位 资金") == {on_b.pk}  # every term must match, each in either place
     assert found("无此内容") == set()
+
+
+def test_the_leader_page_speaks_english(leader_user, leader_row, led_project) -> None:
+    """What needs attention is worded in the reader's language, the due date too (Dec 13, not 12月13日)."""
+    with clock.frozen(D(2024, 11, 25)):
+        services.instruction_create(actor=leader_user, project=led_project, text="加快推进", reply_days=3)
+    services.instruction_create(actor=leader_user, project=led_project, text="尽快开工", reply_days=5)
+    with translation.override("en"):
+        page = selectors.leader_page(user=leader_user, leader=leader_row)
+    assert [(a.title, a.detail) for a in page.attention] == [
+        ("Instruction reply overdue: 甲单位项目", "Awaiting reply: 甲 (6 working days overdue)"),
+        ("Instruction awaiting reply: 甲单位项目", "Awaiting reply: 甲 (due Dec 13)"),
+    ]
+    page = selectors.leader_page(user=leader_user, leader=leader_row)
+    assert page.attention[1].detail == "待回复：甲（12月13日前）"
+
+
+def test_malformed_filters_are_reported_in_english() -> None:
+    with translation.override("en"):
+        filters = selectors.BoardFilters.from_params(QueryDict("unit=abc&type=weather&level=9"))
+    assert filters.errors == {
+        "unit": "“abc” is not a valid ID",
+        "type": "Problem type: unknown value “weather”",
+        "level": "“9” is out of range",
+    }

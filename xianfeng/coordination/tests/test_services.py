@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from xianfeng.audit.models import ChangeRecord
 from xianfeng.coordination import services
@@ -364,3 +365,29 @@ def test_inactive_users_are_not_notified(clerk_a, project_a, dispatcher) -> None
     raise_problem(clerk_a, project_a)
     assert list(Notification.objects.values_list("recipient__username", flat=True)) == ["alice"]
     assert ProblemEvent.objects.count() == 1
+
+
+def test_refusals_are_worded_in_the_users_language(clerk_a, clerk_b, dispatcher, project_a, bureau) -> None:
+    """Service messages are translated when raised (the Chinese ones above are unchanged)."""
+    problem = assigned_problem(clerk_a, dispatcher, project_a, [bureau])
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as info:
+            services.problem_transition(actor=clerk_a, problem=problem, action=ProblemAction.CLOSE)
+        assert info.value.messages == [
+            "The problem is “Awaiting acceptance”; “Confirm and close” is not possible now"
+        ]
+        with pytest.raises(PermissionDenied) as denied:
+            services.problem_transition(actor=clerk_b, problem=problem, action=ProblemAction.ACCEPT)
+        assert str(denied.value) == (
+            "Only the problem’s responsible units can do this (“Accept”); 乙 is not a responsible unit"
+        )
+        with pytest.raises(ValidationError) as info:
+            services.problem_assign(
+                actor=dispatcher, problem=problem, units=[bureau], deadline=D(2024, 12, 1)
+            )
+        assert info.value.message_dict["deadline"] == [
+            "The deadline 2024-12-01 has passed (today is 2024-12-06); please choose a later date"
+        ]
+        with pytest.raises(ValidationError) as info:
+            raise_problem(clerk_a, project_a, title="  ")
+        assert info.value.message_dict["title"] == ["Please fill in “Summary”"]

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import translation
 
 from xianfeng.lib.env import env_bool, env_int, env_list
 from xianfeng.lib.money import fmt_yi, to_decimal, wan_to_yi
@@ -42,3 +43,10 @@ def test_money_parsing_and_display() -> None:
         to_decimal(" ")
     assert wan_to_yi(Decimal(23000000)) == Decimal("2300.00")
     assert fmt_yi(Decimal(23000000)) == "2,300.00"
+
+
+def test_money_parsing_reasons_follow_the_language() -> None:
+    with translation.override("en"), pytest.raises(ValueError, match=r"^“lots” is not a number$"):
+        to_decimal("lots")
+    with pytest.raises(ValueError, match=r"^“很多”不是数字$"):
+        to_decimal("很多")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from django.utils import translation
 
 from xianfeng.lib import uscc
 
@@ -70,3 +71,19 @@ def test_bad_codes_say_why(value: str, message: str) -> None:
 
 def test_division_of_a_code() -> None:
     assert uscc.division_of("91370200163562681G") == "370200"
+
+
+def test_reasons_are_worded_in_the_users_language() -> None:
+    with translation.override("en"):
+        with pytest.raises(uscc.UsccError) as info:
+            uscc.validate("9137020016356268")
+        assert str(info.value) == "The unified social credit code must have 18 characters; 16 were entered"
+        with pytest.raises(uscc.UsccError) as info:
+            uscc.validate("91370200I63562681G")
+        assert str(info.value) == (
+            "Character 9 of the unified social credit code, “I”, is not valid"
+            " (the letter I is not used in credit codes; did you mean “1”?)"
+        )
+    with pytest.raises(uscc.UsccError) as info:
+        uscc.validate("91370200I63562681G")
+    assert str(info.value) == "统一社会信用代码第9位“I”不是有效字符（字母I不用于信用代码，是否应为“1”？）"

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from xianfeng.audit.models import ChangeRecord
@@ -704,3 +705,17 @@ def test_total_lines_and_prefilled_serials_are_not_projects(dispatcher, refs) ->
     rows = [row(), {"序号": 2}, {"序号": 3}, {"项目名称": "合计（1 个项目）", "总投资（万元）": 120000}]
     result = run(dispatcher, rows)
     assert messages(result) == [] and result.rows == 1 and result.created == 1
+
+
+def test_errors_are_located_and_worded_in_english(dispatcher, refs) -> None:
+    """The workbook stays Chinese (sheet, headers, choices); locations and reasons follow the language."""
+    run(dispatcher, [row()])
+    new = row(序号=2, 项目代码="2024-370212-64-01-000002", 项目名称="二期", 项目阶段="在建")
+    with translation.override("en"):
+        result = run(dispatcher, [row(项目阶段="停缓建"), new])
+        assert messages(result) == [
+            "项目清单 row 3 column U (项目阶段): Changing from “Reserve” to “Suspended” needs a reason"
+            " (give the reason in the “Remarks” column)",
+            "项目清单 row 4 column V (实际开工时间): With the project at stage “Under construction”,"
+            " the actual start is required",
+        ]

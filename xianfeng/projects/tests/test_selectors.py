@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from xianfeng.projects import selectors
 from xianfeng.projects.choices import Category, Kind, Level, MilestoneKind, Stage
@@ -153,3 +154,30 @@ def test_board_is_scoped_to_the_unit(clerk_b, project_a, project_b) -> None:
     columns = selectors.pipeline_board(user=clerk_b, year=2024)
     names = [card.project.name for column in columns for card in column.cards]
     assert names == ["乙单位项目"]
+
+
+def test_pipeline_board_speaks_english(dispatcher, unit_a) -> None:
+    """Headlines and summaries are built per request in its language (needs the English catalogue)."""
+    late = ProjectFactory(
+        name="未开工", lead_unit=unit_a, stage=Stage.RESERVE, actual_start=None
+    )  # planned for June, not started by December
+    ProgrammeEntryFactory(project=late, kind=Kind.NEW_START, planned_start_month=6)
+    one_month = ProjectFactory(name="上月应开工", lead_unit=unit_a, stage=Stage.RESERVE)
+    ProgrammeEntryFactory(project=one_month, kind=Kind.NEW_START, planned_start_month=11)
+    reserve = ProjectFactory(name="储备", lead_unit=unit_a, stage=Stage.RESERVE)
+    ProgrammeEntryFactory(project=reserve, kind=Kind.RESERVE)
+    Milestone.objects.create(project=reserve, kind=MilestoneKind.APPROVAL, actual_date=dt.date(2024, 2, 1))
+
+    with translation.override("en"):
+        columns = {c.kind: c for c in selectors.pipeline_board(user=dispatcher, year=2024)}
+    new = {card.project.name: card.headline for card in columns["new_start"].cards}
+    assert new["未开工"] == "Planned start in month 6; not started (6 months past plan)"
+    assert new["上月应开工"] == "Planned start in month 11; not started (1 month past plan)"
+    assert columns["new_start"].summary == "0/2 started, 2 due"
+    assert columns["reserve"].cards[0].headline == (
+        "Preparatory approvals done 1/4; to do: Land, Planning permit, Construction permit"
+    )
+    assert columns["strategic"].summary == "No projects"
+    # The same board in Chinese is unchanged.
+    columns = {c.kind: c for c in selectors.pipeline_board(user=dispatcher, year=2024)}
+    assert columns["new_start"].summary == "已开工 0/2，应开工 2 个"
