@@ -77,7 +77,7 @@ def test_doubts_are_worded_in_the_users_language():
         assert doubt is not None
         assert doubt.message == (
             "Intended investment of 5 10k CNY is implausibly small for an investment project; the unit may be"
-            " wrong: if it is 5 100m CNY (50,000 10k CNY), choose “100m CNY” instead"
+            " wrong: if it is 5 100M CNY (50,000 10k CNY), choose “100M CNY” instead"
         )
     doubt = unit_doubt(D("5"), AmountUnit.CNY_WAN)
     assert doubt is not None and doubt.message == (
