@@ -14,6 +14,11 @@ then times ``--runs`` recomputations of the latest period (November) as the back
 it (:func:`xianfeng.targets.tasks.recompute`, the targets' own forecasts left out: they have their
 own benchmark if any): wall time, this process's CPU time and, for a local PostgreSQL, its
 backend's; and the split between reading, warnings and forecasts. Target: ≤ 10 s.
+
+Then the refresh a report's review or hand-in enqueues (:func:`xianfeng.targets.tasks.refresh`):
+the signals and forecasts of one project for November (its per-project rows, its unit's curve and
+back-test, the district's from the units' sums), and of a batch of 1,000 projects; the median of
+``--runs`` each.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ def main() -> int:
         from xianfeng.dispatch.models import ReportingPeriod
         from xianfeng.targets import forecasts, warnings
         from xianfeng.targets.models import ProjectSignal
-        from xianfeng.targets.tasks import recompute
+        from xianfeng.targets.tasks import recompute, refresh
 
         print(
             f"database: {vendor} ({name}); {world['projects']:,} projects × {len(world['periods'])} periods, "
@@ -88,6 +93,25 @@ def main() -> int:
         forecasts.forecasts_recompute(period=period, facts=facts)
         t3 = time.perf_counter()
         print(f"parts: read {t1 - t0:.2f} s, warnings {t2 - t1:.2f} s, forecasts {t3 - t2:.2f} s")
+        assert ProjectSignal.objects.filter(period=period).count() == world["projects"]
+        # A refresh of one project (a report accepted) and of a batch (a unit's or an import).
+        ids = list(
+            ProjectSignal.objects.filter(period=period)
+            .order_by("entry_id")
+            .values_list("entry_id", flat=True)
+        )
+        for label, chosen in [
+            ("1 project", ids[len(ids) // 2 : len(ids) // 2 + 1]),
+            ("1,000 projects", ids[::20][:1000]),
+        ]:
+            times = []
+            for _run in range(args.runs):
+                begin = time.perf_counter()
+                done = refresh(year, month, chosen)
+                times.append(time.perf_counter() - begin)
+                assert done["periods"] == [period.key], done
+            each = ", ".join(f"{t * 1000:.0f}" for t in times)
+            print(f"refresh of {label}: median {statistics.median(times) * 1000:.0f} ms ({each} ms)")
         assert ProjectSignal.objects.filter(period=period).count() == world["projects"]
         median = statistics.median(walls)
         verdict = "ok" if median <= TARGET_S else "OVER"

@@ -19,6 +19,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -297,7 +298,7 @@ def period_detail(request: HttpRequest, key: str) -> dict[str, Any]:
 )
 def period_close(request: HttpRequest, key: str) -> dict[str, Any]:
     user = _user(request)
-    _writer(user, {Role.DISPATCHER}, "只有调度专员可以关闭调度期")
+    _writer(user, {Role.DISPATCHER}, gettext("只有调度专员可以关闭调度期"))
     period = selectors.period_get(user=user, key=key, action="change")
     return _period_out(services.period_close(actor=user, period=period))
 
@@ -309,7 +310,7 @@ def period_close(request: HttpRequest, key: str) -> dict[str, Any]:
 )
 def period_reopen(request: HttpRequest, key: str, payload: ReasonIn) -> dict[str, Any]:
     user = _user(request)
-    _writer(user, {Role.DISPATCHER}, "只有调度专员可以重新开启调度期")
+    _writer(user, {Role.DISPATCHER}, gettext("只有调度专员可以重新开启调度期"))
     period = selectors.period_get(user=user, key=key, action="change")
     return _period_out(services.period_reopen(actor=user, period=period, reason=payload.reason))
 
@@ -327,7 +328,7 @@ def report_list(request: HttpRequest, key: str, params: Query[ReportQuery]) -> d
     period = selectors.period_get(user=user, key=key)
     status = (params.status or "").strip()
     if status and status not in ReportStatus.values and status not in {"handed_in", "open"}:
-        raise ValidationError({"status": f"未知的状态“{status}”"})
+        raise ValidationError({"status": gettext("未知的状态“%(status)s”") % {"status": status}})
     filters = selectors.ReportFilters(
         status=status, unit=params.unit, late=params.late, q=(params.q or "")[:50]
     )
@@ -358,7 +359,7 @@ def report_save(request: HttpRequest, key: str, entry_id: int, payload: ReportIn
     user = _user(request)
     period = selectors.period_get(user=user, key=key)
     entry = selectors.entry_get(user=user, pk=entry_id)
-    _writer(user, services.SAVERS, "只有单位填报员或调度专员可以填报月报")
+    _writer(user, services.SAVERS, gettext("只有单位填报员或调度专员可以填报月报"))
     data = payload.model_dump()
     version = data.pop("version")
     submit = data.pop("submit")
@@ -377,7 +378,7 @@ def report_save(request: HttpRequest, key: str, entry_id: int, payload: ReportIn
 def report_submit(request: HttpRequest, report_id: int, payload: VersionIn) -> dict[str, Any]:
     user = _user(request)
     report = selectors.report_get(user=user, pk=report_id)
-    _writer(user, services.SAVERS, "只有单位填报员或调度专员可以提交月报")
+    _writer(user, services.SAVERS, gettext("只有单位填报员或调度专员可以提交月报"))
     report = selectors.report_get(user=user, pk=report_id, action="change")
     services.report_submit(actor=user, report=report, expected_version=payload.version)
     return _detail(user, report_id)
@@ -402,7 +403,7 @@ def _strict(result: services.ReviewResult) -> None:
 )
 def report_approve(request: HttpRequest, report_id: int) -> dict[str, Any]:
     user, report = _review(
-        request, report_id, {Role.UNIT_REVIEWER, Role.DISPATCHER}, "只有单位审核员可以审核月报"
+        request, report_id, {Role.UNIT_REVIEWER, Role.DISPATCHER}, gettext("只有单位审核员可以审核月报")
     )
     _strict(services.reports_approve(actor=user, reports=[report]))
     return _detail(user, report_id)
@@ -414,7 +415,7 @@ def report_approve(request: HttpRequest, report_id: int) -> dict[str, Any]:
     summary="采纳（调度专员）",
 )
 def report_accept(request: HttpRequest, report_id: int) -> dict[str, Any]:
-    user, report = _review(request, report_id, {Role.DISPATCHER}, "只有调度专员可以采纳月报")
+    user, report = _review(request, report_id, {Role.DISPATCHER}, gettext("只有调度专员可以采纳月报"))
     _strict(services.reports_accept(actor=user, reports=[report]))
     return _detail(user, report_id)
 
@@ -426,7 +427,10 @@ def report_accept(request: HttpRequest, report_id: int) -> dict[str, Any]:
 )
 def report_return(request: HttpRequest, report_id: int, payload: ReasonIn) -> dict[str, Any]:
     user, report = _review(
-        request, report_id, {Role.DISPATCHER, Role.UNIT_REVIEWER}, "只有单位审核员或调度专员可以退回月报"
+        request,
+        report_id,
+        {Role.DISPATCHER, Role.UNIT_REVIEWER},
+        gettext("只有单位审核员或调度专员可以退回月报"),
     )
     services.report_return(actor=user, report=report, reason=payload.reason)
     return _detail(user, report_id)
@@ -442,7 +446,7 @@ def photo_upload(
 ) -> Status[dict[str, Any]]:
     user = _user(request)
     selectors.report_get(user=user, pk=report_id)
-    _writer(user, services.SAVERS, "只有单位填报员或调度专员可以上传照片")
+    _writer(user, services.SAVERS, gettext("只有单位填报员或调度专员可以上传照片"))
     report = selectors.report_get(user=user, pk=report_id, action="change")
     created = services.report_photo_add(actor=user, report=report, upload=photo, caption=caption)
     return Status(201, _photo_out(created))

@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from xianfeng.audit.choices import ChangeAction
 from xianfeng.audit.services import change_record, diff, snapshot
@@ -898,7 +899,7 @@ EXPLANATION = [
 
 def _ensure_dispatcher(actor: User) -> None:
     if actor.role != Role.DISPATCHER:
-        raise PermissionDenied("只有调度专员可以生成调度通报")
+        raise PermissionDenied(gettext("只有调度专员可以生成调度通报"))
 
 
 def next_revision(period: ReportingPeriod) -> int:
@@ -919,9 +920,9 @@ def bulletin_generate(
     """Make the bulletin of ``period`` (Word + Excel with charts) and keep it. Dispatcher only."""
     _ensure_dispatcher(actor)
     if number is not None and not 1 <= int(number) <= 99:
-        raise ValidationError({"number": f"期号应为 1–99，收到 {number}"})
+        raise ValidationError({"number": gettext("期号应为 1–99，收到 %(number)s") % {"number": number}})
     if len(issuer.strip()) > 100:
-        raise ValidationError({"issuer": "发文单位不能超过 100 个字"})
+        raise ValidationError({"issuer": gettext("发文单位不能超过 100 个字")})
     content = bulletin_content(user=actor, period=period, number=number, issuer=issuer, issued_on=issued_on)
     docx_bytes = build_docx(content)
     xlsx_bytes = build_xlsx(content)

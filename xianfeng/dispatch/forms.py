@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from xianfeng.coordination.choices import ProblemType
@@ -28,7 +29,7 @@ def parse_amount(value: Any) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise ValueError(f"“{value}”不是数字")
+        raise ValueError(gettext("“%(value)s”不是数字") % {"value": value})
     if isinstance(value, int | float | Decimal):
         number = Decimal(str(value))
     else:
@@ -39,9 +40,11 @@ def parse_amount(value: Any) -> Decimal | None:
         try:
             number = Decimal(text)
         except InvalidOperation as exc:
-            raise ValueError(f"“{value}”不是数字（请填写以万元为单位的数字）") from exc
+            raise ValueError(
+                gettext("“%(value)s”不是数字（请填写以万元为单位的数字）") % {"value": value}
+            ) from exc
     if not number.is_finite():
-        raise ValueError(f"“{value}”不是有限数字")
+        raise ValueError(gettext("“%(value)s”不是有限数字") % {"value": value})
     return number.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
@@ -50,12 +53,14 @@ def parse_whole(value: Any, *, label: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise ValueError(f"{label}应为整数")
+        raise ValueError(gettext("%(label)s应为整数") % {"label": label})
     if isinstance(value, int):
         return value
     if isinstance(value, float | Decimal):
         if Decimal(str(value)) != Decimal(str(value)).to_integral_value():
-            raise ValueError(f"{label}应为整数，填写的是 {value}")
+            raise ValueError(
+                gettext("%(label)s应为整数，填写的是 %(value)s") % {"label": label, "value": value}
+            )
         return int(value)
     text = str(value).strip().replace(",", "").removesuffix("%").removesuffix("％").removesuffix("人").strip()
     if text in {"", "-", "—"}:
@@ -63,9 +68,9 @@ def parse_whole(value: Any, *, label: str) -> int | None:
     try:
         number = Decimal(text)
     except InvalidOperation as exc:
-        raise ValueError(f"{label}“{value}”不是数字") from exc
+        raise ValueError(gettext("%(label)s“%(value)s”不是数字") % {"label": label, "value": value}) from exc
     if number != number.to_integral_value():
-        raise ValueError(f"{label}应为整数，填写的是 {value}")
+        raise ValueError(gettext("%(label)s应为整数，填写的是 %(value)s") % {"label": label, "value": value})
     return int(number)
 
 
@@ -82,11 +87,11 @@ def parse_day(value: Any) -> dt.date | None:
         return None
     match = DATE_RE.match(text.split(" ")[0] if "年" not in text else text)
     if not match:
-        raise ValueError(f"“{value}”不是日期，请写作 2024-03-05")
+        raise ValueError(gettext("“%(value)s”不是日期，请写作 2024-03-05") % {"value": value})
     try:
         return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError as exc:
-        raise ValueError(f"“{value}”不是有效日期") from exc
+        raise ValueError(gettext("“%(value)s”不是有效日期") % {"value": value}) from exc
 
 
 YES_WORDS = {"是", "已开工", "开工", "y", "yes", "true", "1", "√", "✓"}
@@ -99,7 +104,7 @@ def parse_started(value: Any) -> bool:
         return True
     if text in NO_WORDS:
         return False
-    raise ValueError(f"“{value}”应填“是”或“否”")
+    raise ValueError(gettext("“%(value)s”应填“是”或“否”") % {"value": value})
 
 
 # ---------------------------------------------------------------- forms
@@ -168,8 +173,8 @@ class ReportForm(forms.Form):
         values: dict[str, Any] = {}
         parsers = {
             "invested_month": parse_amount,
-            "progress_percent": lambda v: parse_whole(v, label="形象进度百分比"),
-            "workers_on_site": lambda v: parse_whole(v, label="现场施工人数"),
+            "progress_percent": lambda v: parse_whole(v, label=gettext("形象进度百分比")),
+            "workers_on_site": lambda v: parse_whole(v, label=gettext("现场施工人数")),
             "stage_date": parse_day,
         }
         for name, parser in parsers.items():

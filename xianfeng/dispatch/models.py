@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from xianfeng.dispatch.choices import PeriodStatus, ReportAction, ReportStatus, StageReached
@@ -491,11 +491,13 @@ class Reminder(models.Model):
         """The point in words: 截止前2个工作日, 截止当日, 逾期第1个工作日."""
         point = self.point.split(":")[0]
         if point.startswith("before"):
-            return f"截止前{point.removeprefix('before')}个工作日"
+            n = int(point.removeprefix("before"))
+            return ngettext("截止前%(n)s个工作日", "截止前%(n)s个工作日", n) % {"n": n}
         if point == "due":
-            return "截止当日"
+            return gettext("截止当日")
         if point.startswith("after"):
-            return f"逾期第{point.removeprefix('after')}个工作日"
+            # An ordinal (the Nth working day late), so no plural form.
+            return gettext("逾期第%(n)s个工作日") % {"n": point.removeprefix("after")}
         return self.point
 
 

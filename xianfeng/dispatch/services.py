@@ -40,8 +40,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import get_language, gettext, ngettext
 
 from xianfeng.audit.choices import ChangeAction
 from xianfeng.audit.models import ChangeRecord
@@ -64,6 +64,7 @@ from xianfeng.dispatch.choices import (
     ReportStatus,
     StageReached,
 )
+from xianfeng.dispatch.hooks import reports_changed
 from xianfeng.dispatch.models import (
     MonthlyReport,
     Reminder,
@@ -132,6 +133,38 @@ def _actor_name(actor: User | None) -> str:
     return actor.get_full_name() if actor is not None else "系统"
 
 
+# _actor_name and _actor_unit are stored with each ReportEvent (as written, in Chinese); the
+# notifications below show the same in the language they are written in.
+def _actor_name_shown(actor: User | None) -> str:
+    return actor.get_full_name() if actor is not None else gettext("系统")
+
+
+def _actor_unit_shown(actor: User | None) -> str:
+    if actor is not None and actor.role == Role.DISPATCHER:
+        return gettext("区项目办")
+    return _actor_unit(actor)
+
+
+def _in_site_language() -> translation.override:
+    """Notifications are stored and read by other people: write them in the site's language (as
+    notifications.services renders their e-mails), whatever language the actor uses."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
+def _day_words(day: dt.date, *, year: bool = False) -> str:
+    """A date in a sentence: 12月10日 / 2024年12月10日 in Chinese, the translated format otherwise."""
+    # Translators: Django date formats (django.utils.dateformat), e.g. "M j, Y" and "M j".
+    return dateformat.format(day, gettext("Y年m月d日") if year else gettext("m月d日"))
+
+
+def _names_text(names: Sequence[str], count: int, shown: int) -> str:
+    """The first ``shown`` names, and "等 N 个项目" when there are more."""
+    text = gettext("、").join(names[:shown])
+    if count > shown:
+        text += ngettext("等 %(n)s 个项目", "等 %(n)s 个项目", count) % {"n": count}
+    return text
+
+
 # ---------------------------------------------------------------- periods
 
 
@@ -152,20 +185,30 @@ def period_open(
 ) -> ReportingPeriod:
     """Open ``year``-``month`` for reporting. A month opens once; a closed one is reopened with
     :func:`period_reopen`."""
-    _ensure_dispatcher(actor, "只有调度专员可以开启调度期")
+    _ensure_dispatcher(actor, gettext("只有调度专员可以开启调度期"))
     today = clock.today()
     if not 2000 <= int(year) <= 2100:
-        raise ValidationError({"year": f"年度 {year} 超出范围（2000–2100）"})
+        raise ValidationError({"year": gettext("年度 %(year)s 超出范围（2000–2100）") % {"year": year}})
     if not 1 <= int(month) <= 12:
-        raise ValidationError({"month": f"月份应为 1–12，收到 {month}"})
+        raise ValidationError({"month": gettext("月份应为 1–12，收到 %(month)s") % {"month": month}})
     if (int(year), int(month)) > (today.year, today.month):
-        raise ValidationError({"month": f"{year}年{month}月还没有到，不能开启（今天是 {today:%Y-%m-%d}）"})
+        raise ValidationError(
+            {
+                "month": gettext("%(year)s年%(month)s月还没有到，不能开启（今天是 %(today)s）")
+                % {"year": year, "month": month, "today": f"{today:%Y-%m-%d}"}
+            }
+        )
     existing = ReportingPeriod.objects.filter(year=year, month=month).first()
     if existing is not None:
-        state = "已开启" if existing.is_open else "已关闭，如需补报请重新开启"
-        raise ValidationError({"month": f"{existing.label}的调度期{state}"})
+        if existing.is_open:
+            message = gettext("%(label)s的调度期已开启")
+        else:
+            message = gettext("%(label)s的调度期已关闭，如需补报请重新开启")
+        raise ValidationError({"month": message % {"label": existing.label}})
     if not ProgrammeEntry.objects.filter(year=year).exists():
-        raise ValidationError({"year": f"{year}年度还没有重点项目计划，不能开启调度期"})
+        raise ValidationError(
+            {"year": gettext("%(year)s年度还没有重点项目计划，不能开启调度期") % {"year": year}}
+        )
     period = ReportingPeriod.objects.create(
         year=year,
         month=month,
@@ -189,13 +232,21 @@ def _notify_period_opened(period: ReportingPeriod, actor: User) -> None:
     users = User.objects.filter(department_id__in=unit_ids, role=Role.UNIT_REPORTER, is_active=True).order_by(
         "id"
     )
-    body = f"请于 {period.deadline:%Y年%m月%d日}前报送{period.label}重点项目月度调度情况。"
+    with _in_site_language():
+        body = gettext("请于 %(deadline)s前报送%(label)s重点项目月度调度情况。") % {
+            "deadline": _day_words(period.deadline, year=True),
+            "label": period.label,
+        }
+        title = gettext("%(label)s月度调度已开启，截止 %(deadline)s") % {
+            "label": period.label,
+            "deadline": _day_words(period.deadline),
+        }
     if period.note:
         body += f"\n{period.note}"
     notify(
         recipients=users,
         event="dispatch.period_opened",
-        title=f"{period.label}月度调度已开启，截止 {period.deadline:%m月%d日}",
+        title=title,
         body=body,
         link=reverse("dispatch:my_unit") + f"?period={period.key}",
         dedupe_key=f"period:{period.key}:opened",
@@ -207,10 +258,10 @@ def _notify_period_opened(period: ReportingPeriod, actor: User) -> None:
 @transaction.atomic
 def period_close(*, actor: User, period: ReportingPeriod, request_id: str = "") -> ReportingPeriod:
     """Close a period: no report of it can be saved, submitted or returned any more."""
-    _ensure_dispatcher(actor, "只有调度专员可以关闭调度期")
+    _ensure_dispatcher(actor, gettext("只有调度专员可以关闭调度期"))
     current = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
     if not current.is_open:
-        raise ValidationError({"status": f"{current.label}的调度期已关闭"})
+        raise ValidationError({"status": gettext("%(label)s的调度期已关闭") % {"label": current.label}})
     before = snapshot(current)
     current.status = PeriodStatus.CLOSED
     current.closed_at = clock.now()
@@ -225,13 +276,13 @@ def period_reopen(
     *, actor: User, period: ReportingPeriod, reason: str, request_id: str = ""
 ) -> ReportingPeriod:
     """Open a closed period again (补报, corrections); the reason is kept in the audit log."""
-    _ensure_dispatcher(actor, "只有调度专员可以重新开启调度期")
+    _ensure_dispatcher(actor, gettext("只有调度专员可以重新开启调度期"))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "重新开启调度期须说明原因"})
+        raise ValidationError({"reason": gettext("重新开启调度期须说明原因")})
     current = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
     if current.is_open:
-        raise ValidationError({"status": f"{current.label}的调度期未关闭"})
+        raise ValidationError({"status": gettext("%(label)s的调度期未关闭") % {"label": current.label}})
     before = snapshot(current)
     current.status = PeriodStatus.OPEN
     current.closed_at = None
@@ -347,7 +398,9 @@ def _clean_values(values: dict[str, Any], outcome: RowOutcome) -> dict[str, Any]
     """Normalise typed values (already parsed to Python types by the form/file/API layer)."""
     unknown = set(values) - set(REPORT_FIELDS)
     if unknown:
-        outcome.error("__all__", f"月报没有字段：{'、'.join(sorted(unknown))}")
+        outcome.error(
+            "__all__", gettext("月报没有字段：%(fields)s") % {"fields": gettext("、").join(sorted(unknown))}
+        )
     cleaned: dict[str, Any] = {}
     for name, value in values.items():
         if name not in REPORT_FIELDS:
@@ -356,7 +409,9 @@ def _clean_values(values: dict[str, Any], outcome: RowOutcome) -> dict[str, Any]
             text = " ".join(str(value or "").split()) if name == "contact" else str(value or "").strip()
             if len(text) > TEXT_LIMITS[name]:
                 outcome.error(
-                    name, f"{field_label(name)}不能超过 {TEXT_LIMITS[name]} 个字（现为 {len(text)} 个）"
+                    name,
+                    gettext("%(field)s不能超过 %(limit)s 个字（现为 %(length)s 个）")
+                    % {"field": field_label(name), "limit": TEXT_LIMITS[name], "length": len(text)},
                 )
             cleaned[name] = text
         elif name in {"stage_reached", "problem_type"}:
@@ -382,16 +437,19 @@ def _validate(
     amount = report.invested_month
     if amount is not None:
         if not isinstance(amount, Decimal):
-            outcome.error("invested_month", "本月完成投资应为数字（万元）")
+            outcome.error("invested_month", gettext("本月完成投资应为数字（万元）"))
             amount = None
         elif amount < 0:
-            outcome.error("invested_month", f"本月完成投资不能为负数（填写的是 {amount}）")
+            outcome.error(
+                "invested_month",
+                gettext("本月完成投资不能为负数（填写的是 %(amount)s）") % {"amount": amount},
+            )
         elif amount > MAX_AMOUNT:
-            outcome.error("invested_month", "本月完成投资数额过大")
+            outcome.error("invested_month", gettext("本月完成投资数额过大"))
         elif amount != amount.quantize(Decimal("0.01")):
-            outcome.error("invested_month", "本月完成投资最多保留两位小数（万元）")
+            outcome.error("invested_month", gettext("本月完成投资最多保留两位小数（万元）"))
     elif submit:
-        outcome.error("invested_month", "提交前须填写本月完成投资（没有投资请填 0）")
+        outcome.error("invested_month", gettext("提交前须填写本月完成投资（没有投资请填 0）"))
     ytd = earlier_sum + (amount if amount is not None and amount >= 0 else Decimal(0))
     report.invested_ytd = ytd
     report.invested_since_start = (entry.invested_before or Decimal(0)) + ytd
@@ -401,39 +459,55 @@ def _validate(
         if not (report.explanation or "").strip():
             outcome.error(
                 "explanation",
-                f"开工以来累计完成投资 {report.invested_since_start:,.2f} 万元，"
-                f"超过总投资 {total:,.2f} 万元的 1.5 倍（{share:.0f}%），请填写超投资说明"
-                "（如总投资已调整，请同时联系项目办更新）",
+                gettext(
+                    "开工以来累计完成投资 %(since)s 万元，超过总投资 %(total)s 万元的 1.5 倍（%(share)s%%），"
+                    "请填写超投资说明（如总投资已调整，请同时联系项目办更新）"
+                )
+                % {
+                    "since": f"{report.invested_since_start:,.2f}",
+                    "total": f"{total:,.2f}",
+                    "share": f"{share:.0f}",
+                },
             )
         else:
-            outcome.warn("explanation", f"开工以来累计完成投资为总投资的 {share:.0f}%，已填写说明")
+            outcome.warn(
+                "explanation",
+                gettext("开工以来累计完成投资为总投资的 %(share)s%%，已填写说明") % {"share": f"{share:.0f}"},
+            )
     elif total and report.invested_since_start > total:
         outcome.warn(
             "invested_month",
-            f"开工以来累计完成投资 {report.invested_since_start:,.2f} 万元已超过总投资 {total:,.2f} 万元",
+            gettext("开工以来累计完成投资 %(since)s 万元已超过总投资 %(total)s 万元")
+            % {"since": f"{report.invested_since_start:,.2f}", "total": f"{total:,.2f}"},
         )
     plan = entry.planned_investment or Decimal(0)
     if amount is not None and amount > 0:
         if plan and ytd > plan:
             outcome.warn(
                 "invested_month",
-                f"年度累计完成投资 {ytd:,.2f} 万元超过年度计划投资 {plan:,.2f} 万元"
-                f"（{ytd / plan * 100:.0f}%）",
+                gettext("年度累计完成投资 %(ytd)s 万元超过年度计划投资 %(plan)s 万元（%(share)s%%）")
+                % {"ytd": f"{ytd:,.2f}", "plan": f"{plan:,.2f}", "share": f"{ytd / plan * 100:.0f}"},
             )
         if plan and amount > plan * Decimal("0.5") and amount > 1000:
             outcome.warn(
-                "invested_month", f"本月完成投资 {amount:,.2f} 万元超过年度计划的一半，请核实单位（万元）"
+                "invested_month",
+                gettext("本月完成投资 %(amount)s 万元超过年度计划的一半，请核实单位（万元）")
+                % {"amount": f"{amount:,.2f}"},
             )
         if project.stage not in STARTED_STAGES and not report.stage_reached and amount > 0:
             outcome.warn(
-                "invested_month", "项目尚未开工，本月却有完成投资：如已开工请填写“本月达到阶段”和开工日期"
+                "invested_month",
+                gettext("项目尚未开工，本月却有完成投资：如已开工请填写“本月达到阶段”和开工日期"),
             )
     percent = report.progress_percent
     if percent is not None:
         if not isinstance(percent, int) or isinstance(percent, bool):
-            outcome.error("progress_percent", "形象进度百分比应为 0–100 的整数")
+            outcome.error("progress_percent", gettext("形象进度百分比应为 0–100 的整数"))
         elif not 0 <= percent <= 100:
-            outcome.error("progress_percent", f"形象进度百分比应在 0–100 之间，填写的是 {percent}")
+            outcome.error(
+                "progress_percent",
+                gettext("形象进度百分比应在 0–100 之间，填写的是 %(percent)s") % {"percent": percent},
+            )
         elif (
             previous is not None
             and previous.progress_percent is not None
@@ -442,49 +516,67 @@ def _validate(
             if not (report.percent_drop_reason or report.explanation or "").strip():
                 outcome.error(
                     "percent_drop_reason",
-                    f"形象进度由上月的 {previous.progress_percent}% 降为 {percent}%，请填写下降原因",
+                    gettext("形象进度由上月的 %(before)s%% 降为 %(now)s%%，请填写下降原因")
+                    % {"before": previous.progress_percent, "now": percent},
                 )
             else:
                 outcome.warn(
                     "progress_percent",
-                    f"形象进度由上月的 {previous.progress_percent}% 降为 {percent}%（已说明原因）",
+                    gettext("形象进度由上月的 %(before)s%% 降为 %(now)s%%（已说明原因）")
+                    % {"before": previous.progress_percent, "now": percent},
                 )
     workers = report.workers_on_site
     if workers is not None:
         if not isinstance(workers, int) or isinstance(workers, bool) or workers < 0:
-            outcome.error("workers_on_site", "现场施工人数应为不小于 0 的整数")
+            outcome.error("workers_on_site", gettext("现场施工人数应为不小于 0 的整数"))
         elif workers > MAX_WORKERS:
-            outcome.error("workers_on_site", f"现场施工人数 {workers} 超出合理范围（≤ {MAX_WORKERS}）")
+            outcome.error(
+                "workers_on_site",
+                gettext("现场施工人数 %(workers)s 超出合理范围（≤ %(max)s）")
+                % {"workers": workers, "max": MAX_WORKERS},
+            )
     _validate_stage(report, outcome, project=project, today=today)
     if report.problem_type and report.problem_type not in ProblemType.values:
-        labels = "、".join(str(t.label) for t in ProblemType)
-        outcome.error("problem_type", f"未知的问题类型“{report.problem_type}”，可选：{labels}")
+        labels = gettext("、").join(str(t.label) for t in ProblemType)
+        outcome.error(
+            "problem_type",
+            gettext("未知的问题类型“%(type)s”，可选：%(labels)s")
+            % {"type": report.problem_type, "labels": labels},
+        )
     if submit and not (report.progress_text or "").strip():
-        outcome.error("progress_text", "提交前须填写形象进度（本月建设内容）")
+        outcome.error("progress_text", gettext("提交前须填写形象进度（本月建设内容）"))
 
 
 def _validate_stage(report: MonthlyReport, outcome: RowOutcome, *, project: Any, today: dt.date) -> None:
     stage = report.stage_reached
     if not stage:
         if report.stage_date is not None:
-            outcome.error("stage_reached", "填写了开工/竣工/投产日期，请同时选择本月达到的阶段")
+            outcome.error("stage_reached", gettext("填写了开工/竣工/投产日期，请同时选择本月达到的阶段"))
         return
     if stage not in StageReached.values:
-        outcome.error("stage_reached", f"未知的阶段“{stage}”，可选：已开工、已竣工、已投产")
+        outcome.error(
+            "stage_reached", gettext("未知的阶段“%(stage)s”，可选：已开工、已竣工、已投产") % {"stage": stage}
+        )
         return
     label = StageReached(stage).label
     day = report.stage_date
     if day is None:
-        outcome.error("stage_date", f"选择了“{label}”，请填写日期")
+        outcome.error("stage_date", gettext("选择了“%(stage)s”，请填写日期") % {"stage": label})
         return
     if not isinstance(day, dt.date):
-        outcome.error("stage_date", "日期格式应为 YYYY-MM-DD")
+        outcome.error("stage_date", gettext("日期格式应为 YYYY-MM-DD"))
         return
     if day > today:
-        outcome.error("stage_date", f"{label}日期 {day:%Y-%m-%d} 不能晚于今天（{today:%Y-%m-%d}）")
+        outcome.error(
+            "stage_date",
+            gettext("%(stage)s日期 %(day)s 不能晚于今天（%(today)s）")
+            % {"stage": label, "day": f"{day:%Y-%m-%d}", "today": f"{today:%Y-%m-%d}"},
+        )
         return
     if day.year < 1990:
-        outcome.error("stage_date", f"{label}日期 {day:%Y-%m-%d} 不合理")
+        outcome.error(
+            "stage_date", gettext("%(stage)s日期 %(day)s 不合理") % {"stage": label, "day": f"{day:%Y-%m-%d}"}
+        )
         return
     current = project.stage
     if current == stage:
@@ -492,26 +584,38 @@ def _validate_stage(report: MonthlyReport, outcome: RowOutcome, *, project: Any,
         if stage in (Stage.CONSTRUCTION, Stage.COMPLETED) and recorded and recorded != day:
             outcome.warn(
                 "stage_date",
-                f"项目已登记{label}，日期为 {recorded:%Y-%m-%d}；本次填写 {day:%Y-%m-%d} 不会改动登记，"
-                "如需更正请联系项目办",
+                gettext(
+                    "项目已登记%(stage)s，日期为 %(recorded)s；本次填写 %(day)s 不会改动登记，"
+                    "如需更正请联系项目办"
+                )
+                % {"stage": label, "recorded": f"{recorded:%Y-%m-%d}", "day": f"{day:%Y-%m-%d}"},
             )
         return
     if current in STAGE_ORDER and STAGE_ORDER[current] > STAGE_ORDER[stage]:
         outcome.warn(
-            "stage_reached", f"项目已处于“{project.get_stage_display()}”阶段，“{label}”不会改动项目阶段"
+            "stage_reached",
+            gettext("项目已处于“%(current)s”阶段，“%(stage)s”不会改动项目阶段")
+            % {"current": project.get_stage_display(), "stage": label},
         )
         return
     if current == Stage.CANCELLED:
-        outcome.error("stage_reached", "项目已取消，不能报告开工、竣工或投产")
+        outcome.error("stage_reached", gettext("项目已取消，不能报告开工、竣工或投产"))
         return
     if stage == Stage.COMPLETED and not project.actual_start:
-        outcome.error("stage_reached", "项目尚未登记开工，不能直接报告竣工；请先报告开工")
+        outcome.error("stage_reached", gettext("项目尚未登记开工，不能直接报告竣工；请先报告开工"))
     elif stage == Stage.COMPLETED and day <= project.actual_start:
-        outcome.error("stage_date", f"竣工日期须晚于开工日期 {project.actual_start:%Y-%m-%d}")
+        outcome.error(
+            "stage_date",
+            gettext("竣工日期须晚于开工日期 %(start)s") % {"start": f"{project.actual_start:%Y-%m-%d}"},
+        )
     elif stage == Stage.OPERATING and not project.actual_completion:
-        outcome.error("stage_reached", "项目尚未登记竣工，不能直接报告投产；请先报告竣工")
+        outcome.error("stage_reached", gettext("项目尚未登记竣工，不能直接报告投产；请先报告竣工"))
     elif stage == Stage.OPERATING and day < project.actual_completion:
-        outcome.error("stage_date", f"投产日期不能早于竣工日期 {project.actual_completion:%Y-%m-%d}")
+        outcome.error(
+            "stage_date",
+            gettext("投产日期不能早于竣工日期 %(completion)s")
+            % {"completion": f"{project.actual_completion:%Y-%m-%d}"},
+        )
 
 
 def _stage_step_needed(report: MonthlyReport, project: Any) -> bool:
@@ -687,7 +791,7 @@ def reports_save(
     actor's unit, outside the period's year, or already handed in come back as row errors.
     """
     if actor.role not in SAVERS:
-        raise PermissionDenied("只有单位填报员或调度专员可以填报月度调度")
+        raise PermissionDenied(gettext("只有单位填报员或调度专员可以填报月度调度"))
     request_id = request_id or f"dispatch-{uuid.uuid4().hex[:12]}"
     result = SaveResult(period=period, outcomes=[], request_id=request_id)
     try:
@@ -695,27 +799,41 @@ def reports_save(
             current = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
             if not current.is_open:
                 result.general_errors.append(
-                    f"{current.label}的调度期已关闭，不能再填报或修改；如需补报请联系项目办"
+                    gettext("%(label)s的调度期已关闭，不能再填报或修改；如需补报请联系项目办")
+                    % {"label": current.label}
                 )
                 raise Rollback
             result.period = current
             _plan(actor=actor, period=current, rows=rows, submit=submit, result=result)
             if not result.ok or dry_run:
                 raise Rollback
-            _apply(actor=actor, period=current, result=result, submit=submit, source=source, note=note)
+            changed = _apply(
+                actor=actor, period=current, result=result, submit=submit, source=source, note=note
+            )
             result.applied = True
+            # After the commit, the apps that derive figures from the reports (the warnings and
+            # forecasts) hear of the entries whose reports now count differently.
+            reports_changed(period=current, entry_ids=changed)
     except Rollback:
         result.applied = False
     return result
 
 
 def _conflict_message(project: Any, existing: MonthlyReport | None) -> str:
-    by = ""
     if existing is not None and existing.updated_by_id:
         who = User.objects.filter(pk=existing.updated_by_id).first()
         if who is not None:
-            by = f"（{who.get_full_name()} 于 {timezone.localtime(existing.updated_at):%m-%d %H:%M} 保存）"
-    return f"项目“{project.name}”的本月报告已被他人修改{by}，您的修改未保存；请刷新后重新填写"
+            return gettext(
+                "项目“%(project)s”的本月报告已被他人修改（%(name)s 于 %(at)s 保存），"
+                "您的修改未保存；请刷新后重新填写"
+            ) % {
+                "project": project.name,
+                "name": who.get_full_name(),
+                "at": f"{timezone.localtime(existing.updated_at):%m-%d %H:%M}",
+            }
+    return gettext("项目“%(project)s”的本月报告已被他人修改，您的修改未保存；请刷新后重新填写") % {
+        "project": project.name
+    }
 
 
 def _plan(
@@ -735,24 +853,29 @@ def _plan(
         if entry.pk in seen:
             outcome.error(
                 "__all__",
-                f"项目“{project.name}”重复出现（另见 {seen[entry.pk]}），每个项目每月只能有一份报告",
+                gettext("项目“%(project)s”重复出现（另见 %(other)s），每个项目每月只能有一份报告")
+                % {"project": project.name, "other": seen[entry.pk]},
             )
             continue
         seen[entry.pk] = row.key if row.key is not None else project.name
         if entry.year != period.year:
             outcome.error(
                 "__all__",
-                f"项目“{project.name}”不在{period.year}年度重点项目计划中，不能填报{period.label}调度",
+                gettext("项目“%(project)s”不在%(year)s年度重点项目计划中，不能填报%(label)s调度")
+                % {"project": project.name, "year": period.year, "label": period.label},
             )
             continue
         if entry.pk not in context.allowed:
             outcome.error(
                 "__all__",
-                f"项目“{project.name}”的责任单位是“{project.lead_unit}”，不属于您的单位，不能填报",
+                gettext("项目“%(project)s”的责任单位是“%(unit)s”，不属于您的单位，不能填报")
+                % {"project": project.name, "unit": project.lead_unit},
             )
             continue
         if project.archived_at is not None:
-            outcome.error("__all__", f"项目“{project.name}”已归档，不再填报月度调度")
+            outcome.error(
+                "__all__", gettext("项目“%(project)s”已归档，不再填报月度调度") % {"project": project.name}
+            )
             continue
         values = _clean_values(row.values, outcome)
         existing = context.existing.get(entry.pk)
@@ -794,8 +917,10 @@ def _plan(
                 continue
             outcome.error(
                 "__all__",
-                f"项目“{project.name}”的{period.label}报告{existing.get_status_display()}，不能再修改；"
-                "如需更正，请审核人退回后再改",
+                gettext(
+                    "项目“%(project)s”的%(label)s报告%(status)s，不能再修改；如需更正，请审核人退回后再改"
+                )
+                % {"project": project.name, "label": period.label, "status": existing.get_status_display()},
             )
             continue
         # A stale version matters only when the row would change something (a re-upload of
@@ -815,7 +940,9 @@ def _plan(
 
 def _apply(
     *, actor: User, period: ReportingPeriod, result: SaveResult, submit: bool, source: str, note: str
-) -> None:
+) -> list[int]:
+    """Write the checked rows; returns the entries whose handed-in figures may have changed (a
+    report handed in, or a month's investment changed, which moves the later months' year-to-date)."""
     now = clock.now()
     today = clock.today()
     new_reports: list[_Draft] = []
@@ -887,6 +1014,7 @@ def _apply(
         known=known,
         request_id=result.request_id,
     )
+    return [o.entry.pk for o in work if o.submitted or "invested_month" in o.changes]
 
 
 def _history(
@@ -1237,14 +1365,22 @@ def _notify_submitted(
         people = [u for u in reviewers.get(unit_id, []) if u.pk != actor.pk]
         if not people:
             continue
-        names = "、".join(p.name for p in projects[:5]) + (
-            f"等 {len(projects)} 个项目" if len(projects) > 5 else ""
-        )
+        count = len(projects)
+        with _in_site_language():
+            names = _names_text([p.name for p in projects], count, 5)
+            title = ngettext(
+                "%(label)s月度调度：%(n)s 份报告待审核", "%(label)s月度调度：%(n)s 份报告待审核", count
+            ) % {"label": period.label, "n": count}
+            body = gettext("%(actor)s提交了%(names)s的%(label)s报告，请审核。") % {
+                "actor": _actor_name_shown(actor),
+                "names": names,
+                "label": period.label,
+            }
         notify(
             recipients=people,
             event="dispatch.submitted",
-            title=f"{period.label}月度调度：{len(projects)} 份报告待审核",
-            body=f"{_actor_name(actor)}提交了{names}的{period.label}报告，请审核。",
+            title=title,
+            body=body,
             link=reverse("dispatch:review") + f"?period={period.key}",
             dedupe_key=f"report-submit:{request_id}:{unit_id}",
             actor=actor,
@@ -1359,7 +1495,7 @@ def _review_event_and_record(
 def reports_approve(*, actor: User, reports: Iterable[MonthlyReport], request_id: str = "") -> ReviewResult:
     """Unit review (单位审核): submitted → unit_approved. The unit reviewer of the projects' unit."""
     if actor.role not in (Role.UNIT_REVIEWER, Role.DISPATCHER):
-        raise PermissionDenied("只有单位审核员可以审核本单位的月报")
+        raise PermissionDenied(gettext("只有单位审核员可以审核本单位的月报"))
     return _review(
         actor=actor,
         reports=reports,
@@ -1376,7 +1512,7 @@ def reports_accept(
     *, actor: User, reports: Iterable[MonthlyReport], note: str = "", request_id: str = ""
 ) -> ReviewResult:
     """The project office accepts (采纳) reports: unit_approved (or submitted) → accepted."""
-    _ensure_dispatcher(actor, "只有调度专员可以采纳月报")
+    _ensure_dispatcher(actor, gettext("只有调度专员可以采纳月报"))
     return _review(
         actor=actor,
         reports=reports,
@@ -1394,15 +1530,15 @@ def report_return(*, actor: User, report: MonthlyReport, reason: str, request_id
     while the period is open; a unit reviewer may return their own unit's submitted reports."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "退回须说明原因，以便单位修改"})
+        raise ValidationError({"reason": gettext("退回须说明原因，以便单位修改")})
     if len(reason) > 1000:
-        raise ValidationError({"reason": "退回原因不能超过 1000 个字"})
+        raise ValidationError({"reason": gettext("退回原因不能超过 1000 个字")})
     if actor.role == Role.DISPATCHER:
         allowed = [ReportStatus.SUBMITTED, ReportStatus.UNIT_APPROVED, ReportStatus.ACCEPTED]
     elif actor.role == Role.UNIT_REVIEWER:
         allowed = [ReportStatus.SUBMITTED]
     else:
-        raise PermissionDenied("只有单位审核员或调度专员可以退回月报")
+        raise PermissionDenied(gettext("只有单位审核员或调度专员可以退回月报"))
     result = _review(
         actor=actor,
         reports=[report],
@@ -1436,7 +1572,7 @@ def _review(
             MonthlyReport.objects.restrict(actor, "change").filter(pk__in=chunk).values_list("pk", flat=True)
         )
     if any(r.pk not in visible for r in wanted):
-        raise PermissionDenied("其中有不属于您单位的报告，您无权审核")
+        raise PermissionDenied(gettext("其中有不属于您单位的报告，您无权审核"))
     now = clock.now()
     result = ReviewResult()
     events: list[ReportEvent] = []
@@ -1445,16 +1581,21 @@ def _review(
     labels = dict(ReportStatus.choices)
     for report in _lock_reports(wanted):
         if report.status not in allowed_from:
-            message = (
-                f"“{report.project.name}”的报告{labels[report.status]}，不能{ReportAction(action).label}"
-            )
+            message = gettext("“%(project)s”的报告%(status)s，不能%(action)s") % {
+                "project": report.project.name,
+                "status": labels[report.status],
+                "action": ReportAction(action).label,
+            }
             if strict:
                 raise ValidationError({"status": message})
             result.skipped.append((report, message))
             continue
         if not report.period.is_open and action == ReportAction.RETURN:
             raise ValidationError(
-                {"status": f"{report.period.label}的调度期已关闭，不能退回；如需更正请先重新开启"}
+                {
+                    "status": gettext("%(label)s的调度期已关闭，不能退回；如需更正请先重新开启")
+                    % {"label": report.period.label}
+                }
             )
         before = snapshot(report, ["status", "return_reason"])
         report.status = to_status
@@ -1500,6 +1641,12 @@ def _review(
             _notify_returned(report, actor=actor)
     elif action == ReportAction.APPROVE and changed:
         _notify_approved(changed, actor=actor, request_id=request_id)
+    # One call per period of the batch, run after the commit (see dispatch.hooks).
+    by_period: dict[int, tuple[ReportingPeriod, list[int]]] = {}
+    for report in changed:
+        by_period.setdefault(report.period_id, (report.period, []))[1].append(report.entry_id)
+    for period, entry_ids in by_period.values():
+        reports_changed(period=period, entry_ids=entry_ids)
     return result
 
 
@@ -1516,11 +1663,21 @@ def _notify_returned(report: MonthlyReport, *, actor: User) -> None:
         submitter = User.objects.filter(pk=report.submitted_by_id, is_active=True).first()
         if submitter is not None:
             people.append(submitter)
+    with _in_site_language():
+        title = gettext("%(label)s月报被退回：%(project)s") % {
+            "label": report.period.label,
+            "project": report.project.name,
+        }
+        body = gettext("退回人：%(actor)s（%(unit)s）\n原因：%(reason)s\n请修改后重新提交。") % {
+            "actor": _actor_name_shown(actor),
+            "unit": _actor_unit_shown(actor),
+            "reason": report.return_reason,
+        }
     notify(
         recipients=people,
         event="dispatch.returned",
-        title=f"{report.period.label}月报被退回：{report.project.name}",
-        body=f"退回人：{_actor_name(actor)}（{_actor_unit(actor)}）\n原因：{report.return_reason}\n请修改后重新提交。",
+        title=title,
+        body=body,
         link=reverse("dispatch:report_detail", args=[report.pk]),
         dedupe_key=f"report:{report.pk}:returned:{report.times_returned}",
         actor=actor,
@@ -1533,11 +1690,21 @@ def _notify_approved(reports: list[MonthlyReport], *, actor: User, request_id: s
     if not dispatchers:
         return
     period = reports[0].period
+    count = len(reports)
+    with _in_site_language():
+        title = ngettext(
+            "%(unit)s%(label)s月报已审核：%(n)s 份待采纳",
+            "%(unit)s%(label)s月报已审核：%(n)s 份待采纳",
+            count,
+        ) % {"unit": _actor_unit_shown(actor) or gettext("单位"), "label": period.label, "n": count}
+        body = gettext("、").join(r.project.name for r in reports[:10])
+        if count > 10:
+            body = gettext("%(names)s等") % {"names": body}
     notify(
         recipients=dispatchers,
         event="dispatch.approved",
-        title=f"{_actor_unit(actor) or '单位'}{period.label}月报已审核：{len(reports)} 份待采纳",
-        body="、".join(r.project.name for r in reports[:10]) + ("等" if len(reports) > 10 else ""),
+        title=title,
+        body=body,
         link=reverse("dispatch:review") + f"?period={period.key}",
         dedupe_key=f"report-approve:{request_id}",
         actor=actor,
@@ -1620,22 +1787,32 @@ def photo_check(*, name: str, size: int | None, read: Any) -> PhotoCheck:
     from PIL import Image, UnidentifiedImageError
 
     limit = photo_max_bytes()
-    label = name or "照片"
+    label = name or gettext("照片")
     if size is not None and size > limit:
         raise ValidationError(
             {
-                "photo": f"“{label}”大小为 {_human_size(size)}，"
-                f"超过 {_human_size(limit)} 的上限，请压缩后再上传"
+                "photo": gettext("“%(name)s”大小为 %(size)s，超过 %(limit)s 的上限，请压缩后再上传")
+                % {"name": label, "size": _human_size(size), "limit": _human_size(limit)}
             }
         )
     data = read(limit + 1)
     if len(data) > limit:
-        raise ValidationError({"photo": f"“{label}”超过 {_human_size(limit)} 的上限，请压缩后再上传"})
+        raise ValidationError(
+            {
+                "photo": gettext("“%(name)s”超过 %(limit)s 的上限，请压缩后再上传")
+                % {"name": label, "limit": _human_size(limit)}
+            }
+        )
     if not data:
-        raise ValidationError({"photo": f"“{label}”是空文件"})
+        raise ValidationError({"photo": gettext("“%(name)s”是空文件") % {"name": label}})
     content_type = _sniff_image(data[:16])
     if content_type is None:
-        raise ValidationError({"photo": f"“{label}”不是 JPEG 或 PNG 图片（按文件内容判断），请上传现场照片"})
+        raise ValidationError(
+            {
+                "photo": gettext("“%(name)s”不是 JPEG 或 PNG 图片（按文件内容判断），请上传现场照片")
+                % {"name": label}
+            }
+        )
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
@@ -1643,9 +1820,16 @@ def photo_check(*, name: str, size: int | None, read: Any) -> PhotoCheck:
             width, height = image.size
             taken = _taken_at(image)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError({"photo": f"“{label}”不是完整有效的图片，无法打开"}) from exc
+        raise ValidationError(
+            {"photo": gettext("“%(name)s”不是完整有效的图片，无法打开") % {"name": label}}
+        ) from exc
     if width * height > 80_000_000:
-        raise ValidationError({"photo": f"“{label}”像素过多（{width}×{height}），请缩小后再上传"})
+        raise ValidationError(
+            {
+                "photo": gettext("“%(name)s”像素过多（%(width)s×%(height)s），请缩小后再上传")
+                % {"name": label, "width": width, "height": height}
+            }
+        )
     return PhotoCheck(
         content_type=content_type,
         data=data,
@@ -1661,7 +1845,7 @@ def _ensure_can_fill(actor: User, report: MonthlyReport) -> None:
         actor.role not in SAVERS
         or not MonthlyReport.objects.restrict(actor, "change").filter(pk=report.pk).exists()
     ):
-        raise PermissionDenied("您无权修改该报告")
+        raise PermissionDenied(gettext("您无权修改该报告"))
 
 
 @transaction.atomic
@@ -1673,16 +1857,18 @@ def report_photo_add(
     _ensure_can_fill(actor, report)
     current = MonthlyReport.objects.select_for_update(of=("self",)).select_related("period").get(pk=report.pk)
     if not current.is_editable:
-        raise ValidationError({"photo": f"报告{current.get_status_display()}，不能再添加照片"})
+        raise ValidationError(
+            {"photo": gettext("报告%(status)s，不能再添加照片") % {"status": current.get_status_display()}}
+        )
     if not current.period.is_open:
-        raise ValidationError({"photo": f"{current.period.label}的调度期已关闭"})
+        raise ValidationError({"photo": gettext("%(label)s的调度期已关闭") % {"label": current.period.label}})
     name = (getattr(upload, "name", "") or "")[-200:]
     upload.seek(0)
     checked = photo_check(name=name, size=getattr(upload, "size", None), read=upload.read)
     if ReportPhoto.objects.filter(report=current, sha256=checked.sha256, removed_at__isnull=True).exists():
-        raise ValidationError({"photo": f"“{name}”已上传过"})
+        raise ValidationError({"photo": gettext("“%(name)s”已上传过") % {"name": name}})
     if ReportPhoto.objects.filter(report=current, removed_at__isnull=True).count() >= 20:
-        raise ValidationError({"photo": "每份报告最多 20 张照片"})
+        raise ValidationError({"photo": gettext("每份报告最多 20 张照片")})
     photo = ReportPhoto(
         report=current,
         content_type=checked.content_type,
@@ -1722,7 +1908,9 @@ def report_photo_remove(*, actor: User, photo: ReportPhoto) -> ReportPhoto:
     report = photo.report
     _ensure_can_fill(actor, report)
     if not report.is_editable:
-        raise ValidationError({"photo": f"报告{report.get_status_display()}，不能再移除照片"})
+        raise ValidationError(
+            {"photo": gettext("报告%(status)s，不能再移除照片") % {"status": report.get_status_display()}}
+        )
     if photo.removed_at is not None:
         return photo
     before = _photo_snapshot(photo)
@@ -1833,18 +2021,53 @@ def _reminder_text(
     period: ReportingPeriod, projects: list[tuple[int, str]], day: dt.date, point: str
 ) -> tuple[str, str]:
     count = len(projects)
+    deadline = _day_words(period.deadline)
+    words = {"label": period.label, "n": count}
     if point.startswith("before"):
-        when = f"截止日期为 {period.deadline:%m月%d日}，还有 {point.removeprefix('before')} 个工作日"
-        title = f"催报提醒：{period.label}月度调度还有 {count} 个项目未报送"
+        left = int(point.removeprefix("before"))
+        when = ngettext(
+            "截止日期为 %(deadline)s，还有 %(n)s 个工作日",
+            "截止日期为 %(deadline)s，还有 %(n)s 个工作日",
+            left,
+        ) % {"deadline": deadline, "n": left}
+        title = (
+            ngettext(
+                "催报提醒：%(label)s月度调度还有 %(n)s 个项目未报送",
+                "催报提醒：%(label)s月度调度还有 %(n)s 个项目未报送",
+                count,
+            )
+            % words
+        )
     elif point == "due":
-        when = f"今天（{period.deadline:%m月%d日}）是报送截止日"
-        title = f"今天截止：{period.label}月度调度还有 {count} 个项目未报送"
+        when = gettext("今天（%(deadline)s）是报送截止日") % {"deadline": deadline}
+        title = (
+            ngettext(
+                "今天截止：%(label)s月度调度还有 %(n)s 个项目未报送",
+                "今天截止：%(label)s月度调度还有 %(n)s 个项目未报送",
+                count,
+            )
+            % words
+        )
     else:
         late = working_days_between(period.deadline, day)
-        when = f"报送截止日期 {period.deadline:%m月%d日}已过 {late} 个工作日"
-        title = f"逾期催报：{period.label}月度调度 {count} 个项目逾期未报"
-    names = "、".join(name for _pk, name in projects[:10]) + (f"等 {count} 个项目" if count > 10 else "")
-    body = f"{when}。未报送（含草稿、被退回）：{names}。请尽快填报并提交。"
+        when = ngettext(
+            "报送截止日期 %(deadline)s已过 %(n)s 个工作日",
+            "报送截止日期 %(deadline)s已过 %(n)s 个工作日",
+            late,
+        ) % {"deadline": deadline, "n": late}
+        title = (
+            ngettext(
+                "逾期催报：%(label)s月度调度 %(n)s 个项目逾期未报",
+                "逾期催报：%(label)s月度调度 %(n)s 个项目逾期未报",
+                count,
+            )
+            % words
+        )
+    names = _names_text([name for _pk, name in projects], count, 10)
+    body = gettext("%(when)s。未报送（含草稿、被退回）：%(names)s。请尽快填报并提交。") % {
+        "when": when,
+        "names": names,
+    }
     return title, body
 
 
@@ -1858,7 +2081,9 @@ def _remind(
     day: dt.date,
 ) -> Reminder:
     key = f"remind:{period.key}:{unit.pk}:{point}"
-    title, body = _reminder_text(period, projects, day, point)
+    with _in_site_language():
+        title, body = _reminder_text(period, projects, day, point)
+        group_title = gettext("%(unit)s：%(title)s") % {"unit": unit, "title": title}
     link = reverse("dispatch:my_unit") + f"?period={period.key}"
     messages = notify(
         recipients=users,
@@ -1873,7 +2098,7 @@ def _remind(
     posts = notify_group(
         department=unit,
         event="dispatch.reminder",
-        title=f"{unit}：{title}",
+        title=group_title,
         body=body,
         link=link,
         dedupe_key=key,

@@ -20,6 +20,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from xianfeng.coordination.models import Problem
@@ -327,8 +328,8 @@ def _grid_parse(
             errors.setdefault(name, []).append(str(exc))
 
     take("invested_month", parse_amount)
-    take("progress_percent", lambda v: parse_whole(v, label="形象进度百分比"))
-    take("workers_on_site", lambda v: parse_whole(v, label="现场施工人数"))
+    take("progress_percent", lambda v: parse_whole(v, label=_("形象进度百分比")))
+    take("workers_on_site", lambda v: parse_whole(v, label=_("现场施工人数")))
     take("stage_date", parse_day)
     for name in ["progress_text", "problems_text", "explanation"]:
         values[name] = post.get(prefix + name, "")
@@ -711,7 +712,10 @@ def report_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _review_messages(request: HttpRequest, result: services.ReviewResult, done: str) -> None:
     if result.done:
-        messages.success(request, f"{done}：{len(result.done)} 份")
+        count = len(result.done)
+        messages.success(
+            request, ngettext("%(done)s：%(n)s 份", "%(done)s：%(n)s 份", count) % {"done": done, "n": count}
+        )
     for _report, message in result.skipped:
         messages.warning(request, message)
 

@@ -37,6 +37,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
@@ -227,12 +228,19 @@ class Issue:
     def __str__(self) -> str:
         where = " ".join(part for part in [f"“{self.file}”" if self.file else "", self.sheet] if part)
         if self.row:
-            where += f" 第{self.row}行"
+            where += " " + gettext("第%(row)s行") % {"row": self.row}
         if self.column:
-            where += f" {self.column}列（{self.header}）"
+            where += " " + gettext("%(column)s列（%(header)s）") % {
+                "column": self.column,
+                "header": self.header,
+            }
         elif self.header:
-            where += f"（{self.header}）"
-        return f"{where}：{self.message}" if where else self.message
+            where += gettext("（%(header)s）") % {"header": self.header}
+        return (
+            gettext("%(where)s：%(message)s") % {"where": where, "message": self.message}
+            if where
+            else self.message
+        )
 
 
 @dataclass(frozen=True)
@@ -658,13 +666,15 @@ def _check_file(name: str, data: bytes) -> None:
             unpacked = sum(info.file_size for info in archive.infolist())
             names = set(archive.namelist())
     except zipfile.BadZipFile as exc:
-        raise _FileError([Issue(name, "", None, "", "", "文件已损坏或不是有效的 .xlsx 工作簿")]) from exc
+        raise _FileError(
+            [Issue(name, "", None, "", "", gettext("文件已损坏或不是有效的 .xlsx 工作簿"))]
+        ) from exc
     if "xl/workbook.xml" not in names:
         raise _FileError(
-            [Issue(name, "", None, "", "", "压缩包中没有 Excel 工作簿内容，不是有效的 .xlsx 文件")]
+            [Issue(name, "", None, "", "", gettext("压缩包中没有 Excel 工作簿内容，不是有效的 .xlsx 文件"))]
         )
     if unpacked > limit * MAX_UNPACK_RATIO:
-        raise _FileError([Issue(name, "", None, "", "", "文件解压后过大，请拆分后分批导入")])
+        raise _FileError([Issue(name, "", None, "", "", gettext("文件解压后过大，请拆分后分批导入"))])
 
 
 def read_file(name: str, data: bytes) -> _File:
@@ -673,7 +683,9 @@ def read_file(name: str, data: bytes) -> _File:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own error types for broken files
-        raise _FileError([Issue(name, "", None, "", "", f"无法读取工作簿：{exc}")]) from exc
+        raise _FileError(
+            [Issue(name, "", None, "", "", gettext("无法读取工作簿：%(error)s") % {"error": exc})]
+        ) from exc
     meta, meta_rows = _read_meta(name, book)
     sheets: list[_Sheet] = []
     issues: list[Issue] = []
@@ -695,7 +707,7 @@ def read_file(name: str, data: bytes) -> _File:
                     None,
                     "",
                     "",
-                    "没有找到调度表：表头应含“项目代码”“本月完成投资”等列，请使用下载的模板",
+                    gettext("没有找到调度表：表头应含“项目代码”“本月完成投资”等列，请使用下载的模板"),
                 )
             ]
         )
@@ -712,7 +724,9 @@ def _read_meta(name: str, book: Any) -> tuple[dict[str, Any], dict[str, tuple[in
                     None,
                     "",
                     "",
-                    "缺少模板信息（不是从本系统下载的调度表，或来自旧版模板）；请下载本期调度表后填写",
+                    gettext(
+                        "缺少模板信息（不是从本系统下载的调度表，或来自旧版模板）；请下载本期调度表后填写"
+                    ),
                 )
             ]
         )
@@ -732,7 +746,8 @@ def _read_meta(name: str, book: Any) -> tuple[dict[str, Any], dict[str, tuple[in
                     None,
                     "",
                     "",
-                    f"该文件来自旧版模板（{meta.get('template') or '未知版本'}），请下载最新的调度表重新填写",
+                    gettext("该文件来自旧版模板（%(version)s），请下载最新的调度表重新填写")
+                    % {"version": meta.get("template") or gettext("未知版本")},
                 )
             ]
         )
@@ -744,12 +759,21 @@ def _read_meta(name: str, book: Any) -> tuple[dict[str, Any], dict[str, tuple[in
             rows.append((str(row[0]), int(row[1]), int(row[2])))
         except (TypeError, ValueError, IndexError) as exc:
             raise _FileError(
-                [Issue(name, META_SHEET, None, "", "", "模板信息页已损坏，请重新下载调度表")]
+                [Issue(name, META_SHEET, None, "", "", gettext("模板信息页已损坏，请重新下载调度表"))]
             ) from exc
     units = [int(x) for x in str(meta.get("units") or "").split(",") if x.strip().isdigit()]
     if _signature(_meta_payload(str(meta.get("period")), units, rows)) != meta.get("signature"):
         raise _FileError(
-            [Issue(name, "", None, "", "", "模板信息页被改动过，无法确认文件来源；请重新下载调度表后填写")]
+            [
+                Issue(
+                    name,
+                    "",
+                    None,
+                    "",
+                    "",
+                    gettext("模板信息页被改动过，无法确认文件来源；请重新下载调度表后填写"),
+                )
+            ]
         )
     meta["unit_ids"] = units
     return meta, {code: (entry_id, version) for code, entry_id, version in rows}
@@ -779,7 +803,8 @@ def _locate_header(file: str, sheet: str, cells: list[list[Any]], issues: list[I
                         index + 1,
                         get_column_letter(col + 1),
                         str(row[col]),
-                        f"表头“{row[col]}”重复出现（另见 {get_column_letter(columns[key] + 1)} 列）",
+                        gettext("表头“%(header)s”重复出现（另见 %(column)s 列）")
+                        % {"header": row[col], "column": get_column_letter(columns[key] + 1)},
                     )
                 )
                 continue
@@ -794,7 +819,8 @@ def _locate_header(file: str, sheet: str, cells: list[list[Any]], issues: list[I
                     index + 1,
                     "",
                     "",
-                    f"缺少必需的列：{'、'.join(missing)}（请勿删除或改动表头）",
+                    gettext("缺少必需的列：%(columns)s（请勿删除或改动表头）")
+                    % {"columns": gettext("、").join(missing)},
                 )
             )
             return None
@@ -852,7 +878,7 @@ def workbook_import(
     file must be that period's. Raises PermissionDenied for roles that may not fill reports.
     """
     if actor.role not in services.SAVERS:
-        raise PermissionDenied("只有单位填报员或调度专员可以导入调度表")
+        raise PermissionDenied(gettext("只有单位填报员或调度专员可以导入调度表"))
     request_id = request_id or f"workbook-{uuid.uuid4().hex[:12]}"
     result = ImportResult()
     files: list[_File] = []
@@ -918,7 +944,11 @@ def _periods_of(
         parsed = selectors.parse_period_key(key)
         found = ReportingPeriod.objects.filter(year=parsed[0], month=parsed[1]).first() if parsed else None
         if found is None:
-            result.errors.append(Issue(file.name, "", None, "", "", f"文件所属调度期“{key}”不存在"))
+            result.errors.append(
+                Issue(
+                    file.name, "", None, "", "", gettext("文件所属调度期“%(period)s”不存在") % {"period": key}
+                )
+            )
             continue
         if period is not None and found.pk != period.pk:
             result.errors.append(
@@ -928,7 +958,8 @@ def _periods_of(
                     None,
                     "",
                     "",
-                    f"这是{found.label}的调度表，当前导入的是{period.label}；请下载{period.label}的调度表填写",
+                    gettext("这是%(found)s的调度表，当前导入的是%(period)s；请下载%(period)s的调度表填写")
+                    % {"found": found.label, "period": period.label},
                 )
             )
             continue
@@ -940,7 +971,8 @@ def _periods_of(
                     None,
                     "",
                     "",
-                    f"{found.label}的调度期已关闭，不能再导入；如需补报请联系项目办",
+                    gettext("%(label)s的调度期已关闭，不能再导入；如需补报请联系项目办")
+                    % {"label": found.label},
                 )
             )
             continue
@@ -1007,6 +1039,7 @@ def _sheet_rows(
         )
 
     input_cols = [col[k] for k in INPUT_KEYS if k in col]
+    percent_label, workers_label = gettext("形象进度百分比"), gettext("现场施工人数")
     for excel_row, cells in sheet.rows:
         code = _text(_cell(cells, col["code"]))
         name = _text(_cell(cells, col["name"]))
@@ -1015,7 +1048,7 @@ def _sheet_rows(
                 _cell(cells, c) is not None for c in [col["name"], *input_cols]
             ):
                 continue
-            issue(excel_row, "code", "缺少项目代码（请勿增加行；新项目请先在项目库中录入）")
+            issue(excel_row, "code", gettext("缺少项目代码（请勿增加行；新项目请先在项目库中录入）"))
             continue
         result.rows += 1
         known = codes.get(code)
@@ -1031,20 +1064,31 @@ def _sheet_rows(
                 .first()
             )
         if entry is None or entry.year != period.year:
-            issue(excel_row, "code", f"项目代码“{code}”不在{period.year}年度重点项目计划中")
+            issue(
+                excel_row,
+                "code",
+                gettext("项目代码“%(code)s”不在%(year)s年度重点项目计划中")
+                % {"code": code, "year": period.year},
+            )
             continue
         project = entry.project
         if allowed is not None and project.lead_unit_id not in allowed:
             issue(
                 excel_row,
                 "code",
-                f"项目“{project.name}”的责任单位是“{project.lead_unit}”，不是您的单位，不能导入",
+                gettext("项目“%(project)s”的责任单位是“%(unit)s”，不是您的单位，不能导入")
+                % {"project": project.name, "unit": project.lead_unit},
             )
             continue
         if entry.pk in seen:
-            issue(excel_row, "code", f"项目代码“{code}”重复出现（另见{seen[entry.pk]}），每个项目只能填一行")
+            issue(
+                excel_row,
+                "code",
+                gettext("项目代码“%(code)s”重复出现（另见%(other)s），每个项目只能填一行")
+                % {"code": code, "other": seen[entry.pk]},
+            )
             continue
-        seen[entry.pk] = f"“{sheet.name}”第{excel_row}行"
+        seen[entry.pk] = gettext("“%(sheet)s”第%(row)s行") % {"sheet": sheet.name, "row": excel_row}
         units.add(project.lead_unit_id)
         values: dict[str, Any] = {}
         bad = False
@@ -1056,9 +1100,9 @@ def _sheet_rows(
                 if key == "invested_month":
                     values["invested_month"] = parse_amount(raw)
                 elif key == "progress_percent":
-                    values["progress_percent"] = parse_whole(raw, label="形象进度百分比")
+                    values["progress_percent"] = parse_whole(raw, label=percent_label)
                 elif key == "workers_on_site":
-                    values["workers_on_site"] = parse_whole(raw, label="现场施工人数")
+                    values["workers_on_site"] = parse_whole(raw, label=workers_label)
                 elif key == "start_date":
                     values["stage_date"] = parse_day(raw)
                 elif key == "started":
@@ -1066,7 +1110,10 @@ def _sheet_rows(
                 elif key == "problem_type":
                     label = _text(raw)
                     if label and label not in PROBLEM_TYPE_BY_LABEL and label not in ProblemType.values:
-                        raise ValueError(f"“{label}”不是可选的问题类型（{'、'.join(PROBLEM_TYPE_BY_LABEL)}）")
+                        raise ValueError(
+                            gettext("“%(value)s”不是可选的问题类型（%(choices)s）")
+                            % {"value": label, "choices": gettext("、").join(PROBLEM_TYPE_BY_LABEL)}
+                        )
                     values["problem_type"] = PROBLEM_TYPE_BY_LABEL.get(label, label)
                 else:
                     values[FIELD_OF[key]] = _text(raw)

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -145,7 +146,7 @@ def _as_of(period: str | None) -> tuple[int, dt.date]:
     if period and parsed is None:
         from django.core.exceptions import ValidationError
 
-        raise ValidationError({"period": f"调度期“{period}”应写作 YYYY-MM"})
+        raise ValidationError({"period": gettext("调度期“%(period)s”应写作 YYYY-MM") % {"period": period}})
     if parsed is None:
         today = clock.today()
         return today.year, today
@@ -247,16 +248,20 @@ def _fields(payload: TargetIn) -> dict[str, Any]:
 
     unit = Department.objects.filter(pk=payload.owner_unit_id).first()
     if unit is None:
-        raise ValidationError({"owner_unit_id": f"责任单位 {payload.owner_unit_id} 不存在"})
+        raise ValidationError(
+            {"owner_unit_id": gettext("责任单位 %(id)s 不存在") % {"id": payload.owner_unit_id}}
+        )
     data["owner_unit"] = unit
     data["leader"] = None
     if payload.leader_id is not None:
         data["leader"] = Leader.objects.filter(pk=payload.leader_id).first()
         if data["leader"] is None:
-            raise ValidationError({"leader_id": f"分管领导 {payload.leader_id} 不存在"})
+            raise ValidationError(
+                {"leader_id": gettext("分管领导 %(id)s 不存在") % {"id": payload.leader_id}}
+            )
     if data["target_value"] is None:
         if (payload.definition or {}).get("target") != "all":
-            raise ValidationError({"target_value": "请填写目标值"})
+            raise ValidationError({"target_value": gettext("请填写目标值")})
         data["target_value"] = Decimal(1)
     return data
 
@@ -265,7 +270,7 @@ def _fields(payload: TargetIn) -> dict[str, Any]:
 def target_create(request: HttpRequest, payload: TargetIn) -> Any:
     user = _user(request)
     if user.role != "dispatcher":
-        raise PermissionDenied("只有区项目办（调度专员）可以设置目标")
+        raise PermissionDenied(gettext("只有区项目办（调度专员）可以设置目标"))
     target = services.target_create(actor=user, fields=_fields(payload))
     return Status(201, _target_out(target))
 
@@ -275,7 +280,7 @@ def target_update(request: HttpRequest, pk: int, payload: TargetIn) -> Any:
     user = _user(request)
     target = selectors.target_get(user=user, pk=pk)
     if user.role != "dispatcher":
-        raise PermissionDenied("只有区项目办（调度专员）可以设置目标")
+        raise PermissionDenied(gettext("只有区项目办（调度专员）可以设置目标"))
     saved = services.target_update(
         actor=user, target=target, fields=_fields(payload), expected_version=payload.version
     )
@@ -514,7 +519,7 @@ def warning_history(request: HttpRequest, project_id: int) -> Any:
 def warning_rules(request: HttpRequest) -> Any:
     user = _user(request)
     if user.role not in ("dispatcher", "leader"):
-        raise PermissionDenied("只有调度专员和区领导可以查看预警规则")
+        raise PermissionDenied(gettext("只有调度专员和区领导可以查看预警规则"))
     return {
         "rules": [
             {

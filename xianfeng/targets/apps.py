@@ -14,6 +14,12 @@ class TargetsConfig(AppConfig):
 
         register_project_links("targets", project_warning_links)
 
+        from xianfeng.dispatch.hooks import register_reports_changed
+        from xianfeng.targets.tasks import on_reports_changed
+
+        # Reports handed in, taken back or corrected: their projects' lights and forecasts follow.
+        register_reports_changed("targets", on_reports_changed)
+
         from django.conf import settings
 
         from xianfeng.notifications.tasks import register_daily_task

@@ -23,8 +23,9 @@ Rules, decided once:
   count only for periods that ended by the as-of date and only when handed in.
 - Filters on ``stage`` read the project's stage now; everything dated reads the dates.
 
-:func:`validate` returns the cleaned definition or raises ``ValidationError`` with Chinese messages
-naming the bad part; :func:`evaluate` computes the value (and the denominator) at an as-of date.
+:func:`validate` returns the cleaned definition or raises ``ValidationError`` with messages (in the
+active language) naming the bad part; :func:`evaluate` computes the value (and the denominator) at
+an as-of date.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from xianfeng.dispatch.choices import HANDED_IN_STATUSES
 from xianfeng.dispatch.models import MonthlyReport, ReportingPeriod, month_end
@@ -66,29 +70,33 @@ from xianfeng.projects.models import ProgrammeEntry, Project
 ZERO = Decimal(0)
 CENTS = Decimal("0.01")
 
-ENTITIES: dict[str, str] = {"projects": "项目", "entries": "年度计划项目", "reports": "月度报告"}
-MEASURES: dict[str, str] = {"count": "个数", "sum": "合计"}
+# Labels are lazy: they are shown in forms, messages and the definition in words, in the reader's
+# language.
+Label = str | Promise
+
+ENTITIES: dict[str, Label] = {"projects": _("项目"), "entries": _("年度计划项目"), "reports": _("月度报告")}
+MEASURES: dict[str, Label] = {"count": _("个数"), "sum": _("合计")}
 
 # Numeric fields a sum may add up, per entity: (ORM path, label).
-SUM_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
-    "projects": {"total_investment": ("total_investment", "总投资（万元）")},
+SUM_FIELDS: dict[str, dict[str, tuple[str, Label]]] = {
+    "projects": {"total_investment": ("total_investment", _("总投资（万元）"))},
     "entries": {
-        "planned_investment": ("planned_investment", "年度计划投资（万元）"),
-        "invested_ytd": ("invested_ytd", "年度累计完成投资（万元）"),
-        "total_investment": ("project__total_investment", "总投资（万元）"),
+        "planned_investment": ("planned_investment", _("年度计划投资（万元）")),
+        "invested_ytd": ("invested_ytd", _("年度累计完成投资（万元）")),
+        "total_investment": ("project__total_investment", _("总投资（万元）")),
     },
-    "reports": {"invested_month": ("invested_month", "本月完成投资（万元）")},
+    "reports": {"invested_month": ("invested_month", _("本月完成投资（万元）"))},
 }
 
 # Date fields a date condition may test, per entity: (ORM path, label).
-DATE_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
+DATE_FIELDS: dict[str, dict[str, tuple[str, Label]]] = {
     "projects": {
-        "actual_start": ("actual_start", "实际开工时间"),
-        "actual_completion": ("actual_completion", "实际竣工时间"),
+        "actual_start": ("actual_start", _("实际开工时间")),
+        "actual_completion": ("actual_completion", _("实际竣工时间")),
     },
     "entries": {
-        "actual_start": ("project__actual_start", "实际开工时间"),
-        "actual_completion": ("project__actual_completion", "实际竣工时间"),
+        "actual_start": ("project__actual_start", _("实际开工时间")),
+        "actual_completion": ("project__actual_completion", _("实际竣工时间")),
     },
     "reports": {},
 }
@@ -100,24 +108,24 @@ _ENTRY = {"projects": "entries__", "entries": "", "reports": "entry__"}
 
 @dataclass(frozen=True)
 class FilterSpec:
-    label: str
+    label: Label
     kind: str  # "choice" (list of codes), "ref" (list of codes of a table), "int"
-    choices: dict[str, str] | None = None
+    choices: dict[str, Label] | None = None
     entities: tuple[str, ...] = ("projects", "entries", "reports")
 
 
 FILTERS: dict[str, FilterSpec] = {
-    "year": FilterSpec("年度", "int"),
-    "kind": FilterSpec("建设性质", "choice", dict(Kind.choices)),
-    "level": FilterSpec("级别", "choice", dict(Level.choices)),
-    "category": FilterSpec("项目类别", "choice", dict(Category.choices)),
-    "stage": FilterSpec("项目阶段", "choice", dict(Stage.choices)),
-    "chain": FilterSpec("产业链", "ref"),
-    "park": FilterSpec("园区", "ref"),
-    "street": FilterSpec("街道", "ref"),
-    "unit": FilterSpec("责任单位", "ref"),
-    "planned_start_month_lte": FilterSpec("计划开工月份不晚于", "int"),
-    "planned_start_month_gte": FilterSpec("计划开工月份不早于", "int"),
+    "year": FilterSpec(_("年度"), "int"),
+    "kind": FilterSpec(_("建设性质"), "choice", dict(Kind.choices)),
+    "level": FilterSpec(_("级别"), "choice", dict(Level.choices)),
+    "category": FilterSpec(_("项目类别"), "choice", dict(Category.choices)),
+    "stage": FilterSpec(_("项目阶段"), "choice", dict(Stage.choices)),
+    "chain": FilterSpec(_("产业链"), "ref"),
+    "park": FilterSpec(_("园区"), "ref"),
+    "street": FilterSpec(_("街道"), "ref"),
+    "unit": FilterSpec(_("责任单位"), "ref"),
+    "planned_start_month_lte": FilterSpec(_("计划开工月份不晚于"), "int"),
+    "planned_start_month_gte": FilterSpec(_("计划开工月份不早于"), "int"),
 }
 _REF_TABLES: dict[str, Any] = {
     "chain": IndustryChain,
@@ -132,15 +140,20 @@ def _fail(message: str) -> None:
     raise ValidationError({"definition": message})
 
 
-def _choice_text(choices: dict[str, str]) -> str:
-    return "、".join(f"{code}（{label}）" for code, label in choices.items())
+def _choice_text(choices: dict[str, Label]) -> str:
+    return gettext("、").join(
+        gettext("%(code)s（%(label)s）") % {"code": code, "label": label} for code, label in choices.items()
+    )
 
 
 def _as_list(name: str, value: Any) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-        _fail(f"筛选条件“{FILTERS[name].label}”（{name}）应为一个或多个代码")
+        _fail(
+            gettext("筛选条件“%(label)s”（%(name)s）应为一个或多个代码")
+            % {"label": FILTERS[name].label, "name": name}
+        )
     return list(dict.fromkeys(value))
 
 
@@ -150,64 +163,88 @@ def _date(value: Any, where: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        _fail(f"{where}“{value}”不是有效日期，应写作 YYYY-MM-DD")
+        _fail(
+            gettext("%(where)s“%(value)s”不是有效日期，应写作 YYYY-MM-DD") % {"where": where, "value": value}
+        )
     raise AssertionError  # unreachable
 
 
 def validate(definition: Any) -> dict[str, Any]:
     """The definition, cleaned (codes deduplicated, dates as ISO text); ValidationError otherwise."""
     if not isinstance(definition, dict):
-        _fail("计算口径应为 JSON 对象")
+        _fail(gettext("计算口径应为 JSON 对象"))
     unknown = sorted(set(definition) - _KEYS)
     if unknown:
-        _fail(f"计算口径中有未知的项：{'、'.join(unknown)}（可用：{'、'.join(sorted(_KEYS))}）")
+        _fail(
+            gettext("计算口径中有未知的项：%(unknown)s（可用：%(known)s）")
+            % {"unknown": gettext("、").join(unknown), "known": gettext("、").join(sorted(_KEYS))}
+        )
     entity = definition.get("entity")
     if entity not in ENTITIES:
-        _fail(f"统计对象“{entity}”无效，可选：{_choice_text(ENTITIES)}")
+        _fail(
+            gettext("统计对象“%(entity)s”无效，可选：%(choices)s")
+            % {"entity": entity, "choices": _choice_text(ENTITIES)}
+        )
     measure = definition.get("measure", "count")
     if measure not in MEASURES:
-        _fail(f"统计方式“{measure}”无效，可选：{_choice_text(MEASURES)}")
+        _fail(
+            gettext("统计方式“%(measure)s”无效，可选：%(choices)s")
+            % {"measure": measure, "choices": _choice_text(MEASURES)}
+        )
     clean: dict[str, Any] = {"entity": entity, "measure": measure}
     if measure == "sum":
         field = definition.get("field")
         fields = SUM_FIELDS[entity]
         if field not in fields:
-            options = "、".join(f"{k}（{v[1]}）" for k, v in fields.items())
-            _fail(f"{ENTITIES[entity]}没有可合计的字段“{field}”，可选：{options}")
+            options = _choice_text({k: v[1] for k, v in fields.items()})
+            _fail(
+                gettext("%(entity)s没有可合计的字段“%(field)s”，可选：%(choices)s")
+                % {"entity": ENTITIES[entity], "field": field, "choices": options}
+            )
         clean["field"] = field
     elif definition.get("field"):
-        _fail("按个数统计时不能指定合计字段（field）")
+        _fail(gettext("按个数统计时不能指定合计字段（field）"))
 
     filters = definition.get("filters") or {}
     if not isinstance(filters, dict):
-        _fail("筛选条件（filters）应为 JSON 对象")
+        _fail(gettext("筛选条件（filters）应为 JSON 对象"))
     clean_filters: dict[str, Any] = {}
     for name, value in filters.items():
         spec = FILTERS.get(name)
         if spec is None:
-            options = "、".join(f"{k}（{s.label}）" for k, s in FILTERS.items())
-            _fail(f"未知的筛选条件“{name}”，可选：{options}")
+            options = _choice_text({k: s.label for k, s in FILTERS.items()})
+            _fail(gettext("未知的筛选条件“%(name)s”，可选：%(choices)s") % {"name": name, "choices": options})
         assert spec is not None
+        words = {"label": spec.label, "name": name, "value": value}
         if spec.kind == "int":
             if isinstance(value, bool) or not isinstance(value, int):
-                _fail(f"筛选条件“{spec.label}”（{name}）应为整数，而不是“{value}”")
+                _fail(gettext("筛选条件“%(label)s”（%(name)s）应为整数，而不是“%(value)s”") % words)
             low, high = (2000, 2100) if name == "year" else (1, 12)
             if not low <= value <= high:
-                _fail(f"筛选条件“{spec.label}”（{name}）的值 {value} 超出范围 {low}–{high}")
+                _fail(
+                    gettext("筛选条件“%(label)s”（%(name)s）的值 %(value)s 超出范围 %(low)s–%(high)s")
+                    % {**words, "low": low, "high": high}
+                )
             clean_filters[name] = value
         elif spec.kind == "choice":
             codes = _as_list(name, value)
             assert spec.choices is not None
             for code in codes:
                 if code not in spec.choices:
-                    _fail(f"筛选条件“{spec.label}”的取值“{code}”无效，可选：{_choice_text(spec.choices)}")
+                    _fail(
+                        gettext("筛选条件“%(label)s”的取值“%(code)s”无效，可选：%(choices)s")
+                        % {"label": spec.label, "code": code, "choices": _choice_text(spec.choices)}
+                    )
             clean_filters[name] = codes
         else:
             codes = _as_list(name, value)
             found = set(_REF_TABLES[name].objects.filter(code__in=codes).values_list("code", flat=True))
             missing = [c for c in codes if c not in found]
             if missing:
-                _fail(f"筛选条件“{spec.label}”的代码“{'、'.join(missing)}”不存在")
+                _fail(
+                    gettext("筛选条件“%(label)s”的代码“%(codes)s”不存在")
+                    % {"label": spec.label, "codes": gettext("、").join(missing)}
+                )
             clean_filters[name] = codes
     if clean_filters:
         clean["filters"] = clean_filters
@@ -216,42 +253,59 @@ def validate(definition: Any) -> dict[str, Any]:
     if date:
         if not isinstance(date, dict):
             _fail(
-                '日期条件（date）应为 JSON 对象，如 {"field": "actual_start", "on_or_before": "2024-06-30"}'
+                gettext(
+                    "日期条件（date）应为 JSON 对象，"
+                    '如 {"field": "actual_start", "on_or_before": "2024-06-30"}'
+                )
             )
         extra = sorted(set(date) - {"field", "on_or_before", "on_or_after"})
         if extra:
-            _fail(f"日期条件中有未知的项：{'、'.join(extra)}（可用：field、on_or_before、on_or_after）")
+            _fail(
+                gettext("日期条件中有未知的项：%(extra)s（可用：field、on_or_before、on_or_after）")
+                % {"extra": gettext("、").join(extra)}
+            )
         fields = DATE_FIELDS[entity]
         if date.get("field") not in fields:
             if not fields:
-                _fail(f"{ENTITIES[entity]}不能设日期条件（月度报告按调度期截至统计日）")
-            options = "、".join(f"{k}（{v[1]}）" for k, v in fields.items())
-            _fail(f"日期条件的字段“{date.get('field')}”无效，可选：{options}")
+                _fail(
+                    gettext("%(entity)s不能设日期条件（月度报告按调度期截至统计日）")
+                    % {"entity": ENTITIES[entity]}
+                )
+            options = _choice_text({k: v[1] for k, v in fields.items()})
+            _fail(
+                gettext("日期条件的字段“%(field)s”无效，可选：%(choices)s")
+                % {"field": date.get("field"), "choices": options}
+            )
         if not date.get("on_or_before"):
-            _fail("日期条件须写明截止日期（on_or_before）")
-        before = _date(date["on_or_before"], "日期条件的截止日期")
+            _fail(gettext("日期条件须写明截止日期（on_or_before）"))
+        before = _date(date["on_or_before"], gettext("日期条件的截止日期"))
         clean_date: dict[str, Any] = {"field": date["field"], "on_or_before": before.isoformat()}
         if date.get("on_or_after"):
-            after = _date(date["on_or_after"], "日期条件的起始日期")
+            after = _date(date["on_or_after"], gettext("日期条件的起始日期"))
             if after > before:
-                _fail(f"日期条件的起始日期 {after} 晚于截止日期 {before}")
+                _fail(
+                    gettext("日期条件的起始日期 %(after)s 晚于截止日期 %(before)s")
+                    % {"after": after, "before": before}
+                )
             clean_date["on_or_after"] = after.isoformat()
         clean["date"] = clean_date
 
     denominator = definition.get("denominator", False)
     if not isinstance(denominator, bool):
-        _fail("“占全部”（denominator）应为 true 或 false")
+        _fail(gettext("“占全部”（denominator）应为 true 或 false"))
     target = definition.get("target")
     if target not in (None, "all"):
-        _fail(f'目标值（target）只能省略或写作 "all"（全部），而不是“{target}”')
+        _fail(
+            gettext('目标值（target）只能省略或写作 "all"（全部），而不是“%(target)s”') % {"target": target}
+        )
     if target == "all":
         if measure != "count" or "date" not in clean:
-            _fail("目标值为“全部”时，须按个数统计并设日期条件（如全部开工）")
+            _fail(gettext("目标值为“全部”时，须按个数统计并设日期条件（如全部开工）"))
         denominator = True
         clean["target"] = "all"
     if denominator:
         if "date" not in clean:
-            _fail("“占全部”须与日期条件一起使用：全部 = 同样的筛选条件、不含日期条件")
+            _fail(gettext("“占全部”须与日期条件一起使用：全部 = 同样的筛选条件、不含日期条件"))
         clean["denominator"] = True
     return clean
 
@@ -455,14 +509,20 @@ def evaluate(definition: dict[str, Any], as_of: dt.date) -> Evaluation:
     return Evaluation(value, denominator)
 
 
-def _entry_filters_q(definition: dict[str, Any]) -> Q:
+def _entry_filters_q(definition: dict[str, Any], *, programme: int | None = None) -> Q:
     """An entries definition's rows (:func:`_base`) as one condition on the programme entries
     (every path is single-valued from an entry, so one condition selects what the chained
-    filters select)."""
-    q = Q(project__archived_at__isnull=True) & ~Q(project__stage=Stage.CANCELLED)
+    filters select). ``programme``: a year whose programme the entries are already taken from
+    (not archived, not cancelled): what that implies is left out."""
+    q = (
+        Q()
+        if programme is not None
+        else Q(project__archived_at__isnull=True) & ~Q(project__stage=Stage.CANCELLED)
+    )
     for name, value in (definition.get("filters") or {}).items():
         if name == "year":
-            q &= Q(year=value)
+            if value != programme:
+                q &= Q(year=value)
         elif name in ("kind", "level"):
             q &= Q(**{f"{name}__in": value})
         elif name in ("category", "stage"):
@@ -476,6 +536,32 @@ def _entry_filters_q(definition: dict[str, Any]) -> Q:
         elif name == "planned_start_month_gte":
             q &= Q(planned_start_month__gte=value)
     return q
+
+
+def entries_q(definition: dict[str, Any], as_of: dt.date | None = None, *, programme: int | None = None) -> Q:
+    """An entries definition's rows as of ``as_of`` (:func:`rows`) as one condition on the
+    programme entries; without ``as_of``, "all of them" (:func:`denominator_rows`).
+    ``programme``: as :func:`_entry_filters_q` (the condition may then be empty: every entry)."""
+    q = _entry_filters_q(definition, programme=programme)
+    date = date_q(definition, as_of) if as_of is not None else None
+    return q & date if date is not None else q
+
+
+def ytd_over_statistics(as_of: dt.date) -> Case:
+    """:func:`with_ytd`'s year-to-date as of ``as_of`` (a month's end), as an expression over the
+    dispatch statistics' rows of that month (``dispatch.statistics._with_figures``, which carry
+    their own year-to-date as ``latest_ytd``), for the entries of that month's year.
+
+    The two rules differ only in which comes first: the statistics take the month's handed-in
+    report before the registry figure, :func:`with_ytd` the registry figure (when as of ``as_of``
+    or earlier) before the month's report; past those two both take the largest handed-in
+    year-to-date of the year up to the month. So: the registry figure when it is as of ``as_of`` or
+    earlier, else the statistics' own."""
+    return Case(
+        When(Q(invested_as_of__lte=as_of), then=F("invested_ytd")),
+        default=F("latest_ytd"),
+        output_field=MONEY,
+    )
 
 
 def batchable(definition: dict[str, Any]) -> bool:
@@ -626,42 +712,57 @@ def evaluate_series(definition: dict[str, Any], days: list[dt.date]) -> list[Eva
 
 
 def describe(definition: dict[str, Any]) -> str:
-    """The definition in a Chinese sentence, e.g. "2024年度计划项目中级别为省重点、市重点、
-    实际开工时间在2024-06-30及以前的个数（占全部）"."""
+    """The definition in a sentence of the active language, e.g. "2024年年度计划项目中级别为省重点、
+    市重点、实际开工时间在2024-06-30及以前的个数（占全部）"."""
     if not definition:
         return ""
     entity = definition.get("entity", "")
+    and_ = gettext("、")
     parts: list[str] = []
     filters = definition.get("filters") or {}
     year = filters.get("year")
-    head = f"{year}年{ENTITIES.get(entity, entity)}" if year else ENTITIES.get(entity, entity)
+    head = ENTITIES.get(entity, entity)
+    if year:
+        head = gettext("%(year)s年%(entity)s") % {"year": year, "entity": head}
     for name, value in filters.items():
         spec = FILTERS.get(name)
         if spec is None or name == "year":
             continue
         if spec.kind == "int":
-            parts.append(f"{spec.label}{value}月")
-        elif spec.kind == "choice":
+            parts.append(gettext("%(label)s%(value)s月") % {"label": spec.label, "value": value})
+            continue
+        if spec.kind == "choice":
             assert spec.choices is not None
-            parts.append(f"{spec.label}为{'、'.join(str(spec.choices.get(v, v)) for v in value)}")
+            shown = [str(spec.choices.get(v, v)) for v in value]
         else:
             names = dict(_REF_TABLES[name].objects.filter(code__in=value).values_list("code", "name"))
-            parts.append(f"{spec.label}为{'、'.join(names.get(code, code) for code in value)}")
+            shown = [names.get(code, code) for code in value]
+        parts.append(gettext("%(label)s为%(values)s") % {"label": spec.label, "values": and_.join(shown)})
     date = definition.get("date")
     if date:
         label = DATE_FIELDS.get(entity, {}).get(date.get("field"), ("", date.get("field")))[1]
-        text = f"{label}在{date.get('on_or_before')}及以前"
+        words = {"label": label, "before": date.get("on_or_before"), "after": date.get("on_or_after")}
         if date.get("on_or_after"):
-            text = f"{label}在{date['on_or_after']}至{date.get('on_or_before')}之间"
-        parts.append(text)
+            parts.append(gettext("%(label)s在%(after)s至%(before)s之间") % words)
+        else:
+            parts.append(gettext("%(label)s在%(before)s及以前") % words)
+    conditions = and_.join(parts)
     if definition.get("measure") == "sum":
         label = SUM_FIELDS.get(entity, {}).get(definition.get("field", ""), ("", definition.get("field")))[1]
-        what = f"的{label}合计"
+        if parts:
+            sentence = gettext("%(head)s中%(conditions)s的%(field)s合计") % {
+                "head": head,
+                "conditions": conditions,
+                "field": label,
+            }
+        else:
+            sentence = gettext("%(head)s的%(field)s合计") % {"head": head, "field": label}
+    elif parts:
+        sentence = gettext("%(head)s中%(conditions)s的个数") % {"head": head, "conditions": conditions}
     else:
-        what = "的个数"
-    sentence = head + ("中" + "、".join(parts) if parts else "") + what
+        sentence = gettext("%(head)s的个数") % {"head": head}
     if definition.get("target") == "all":
-        sentence += "，目标为全部（同样条件、不含日期条件的总数）"
+        sentence += gettext("，目标为全部（同样条件、不含日期条件的总数）")
     elif definition.get("denominator"):
-        sentence += "（占全部）"
+        sentence += gettext("（占全部）")
     return sentence

@@ -26,27 +26,33 @@ The method, decided once:
 
 :func:`forecasts_recompute` computes a period set-based: the year's facts (two reads, shared with
 the warnings), the curves, then bulk writes of the per-project rows, the monthly curve and the
-back-test for the district and each unit.
+back-test for the district and each unit. :func:`forecasts_refresh` does it for some entries
+(those whose reports just changed): their per-project rows, and the curve and back-test of their
+units computed again from those units' projects; the district's are the sums of every unit's
+(each project counts in exactly one unit), so the other units' stored rows are read, not
+recomputed.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from xianfeng.dispatch.models import ReportingPeriod
 from xianfeng.lib.bulk import insert_rows
 from xianfeng.projects.choices import Kind
+from xianfeng.projects.models import ProgrammeEntry
 from xianfeng.targets.choices import CurveShape
 from xianfeng.targets.models import ForecastBacktest, ForecastPoint, PlanCurve, ProjectForecast
-from xianfeng.targets.warnings import EntryFacts, year_facts
+from xianfeng.targets.warnings import EntryFacts, chunked, lock_period, year_facts
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -209,20 +215,53 @@ class ForecastResult:
     mean_absolute_error: Decimal | None
 
 
-@transaction.atomic
-def forecasts_recompute(*, period: ReportingPeriod, facts: list[EntryFacts] | None = None) -> ForecastResult:
-    """Per project, the monthly curve and the back-test for ``period``; the period's earlier
-    figures are replaced (derived data, recomputed whole)."""
-    facts = year_facts(period) if facts is None else facts
-    month = period.month
-    paths = project_paths(facts, month)
-    now = timezone.now()
+PROJECT_COLUMNS = [
+    "entry_id",
+    "period_id",
+    "project_id",
+    "planned_investment",
+    "planned_to_date",
+    "completed",
+    "spi",
+    "year_end",
+    "computed_at",
+]
+POINT_COLUMNS = ["period_id", "unit_id", "month", "planned", "actual", "forecast"]
+BACKTEST_COLUMNS = [
+    "year",
+    "target_month",
+    "made_month",
+    "unit_id",
+    "forecast",
+    "actual",
+    "error_percent",
+    "computed_at",
+]
 
-    # Per project, as of the period.
-    project_rows = []
+
+def _series() -> list[Decimal]:
+    return [ZERO] * 13
+
+
+@dataclass
+class ScopeSums:
+    """Month by month (index 1–12), summed over a scope's projects: planned P, actual C (months up
+    to the period), forecast (months from the period) and the back-test forecasts of the period's
+    value made at each earlier month."""
+
+    planned: list[Decimal] = field(default_factory=_series)
+    actual: list[Decimal] = field(default_factory=_series)
+    ahead: list[Decimal] = field(default_factory=_series)
+    backtest: list[Decimal] = field(default_factory=_series)
+
+
+def _project_rows(paths: list[ProjectPaths], period: ReportingPeriod, now: Any) -> list[tuple[Any, ...]]:
+    """Per project, as of the period (in :data:`PROJECT_COLUMNS` order)."""
+    month = period.month
+    rows = []
     for p in paths:
         c, pm = p.completed[month], p.planned[month]
-        project_rows.append(
+        rows.append(
             (
                 p.fact.entry_id,
                 period.pk,
@@ -235,12 +274,12 @@ def forecasts_recompute(*, period: ReportingPeriod, facts: list[EntryFacts] | No
                 now,
             )
         )
+    return rows
 
-    # The monthly curve and the back-test, for the district (None) and each unit.
-    planned: dict[int | None, list[Decimal]] = defaultdict(lambda: [ZERO] * 13)
-    actual: dict[int | None, list[Decimal]] = defaultdict(lambda: [ZERO] * 13)
-    ahead: dict[int | None, list[Decimal]] = defaultdict(lambda: [ZERO] * 13)
-    backtest: dict[int | None, list[Decimal]] = defaultdict(lambda: [ZERO] * 13)
+
+def _scope_sums(paths: list[ProjectPaths], month: int, *, district: bool) -> dict[int | None, ScopeSums]:
+    """The sums for each unit, and for the district (None) when ``district``."""
+    sums: dict[int | None, ScopeSums] = defaultdict(ScopeSums)
     for p in paths:
         spi_now = spi(p.completed[month], p.planned[month])
         forward = [
@@ -254,82 +293,171 @@ def forecasts_recompute(*, period: ReportingPeriod, facts: list[EntryFacts] | No
             for k in range(month, 13)
         ]
         tested = [p.forecast_from(made, month) for made in range(1, month)]
-        for scope in (None, p.fact.unit_id):
-            sums_p, sums_a, sums_f, sums_b = planned[scope], actual[scope], ahead[scope], backtest[scope]
+        for scope in (None, p.fact.unit_id) if district else (p.fact.unit_id,):
+            s = sums[scope]
             for k in MONTHS:
-                sums_p[k] += p.planned[k]
+                s.planned[k] += p.planned[k]
             for k in range(1, month + 1):
-                sums_a[k] += p.completed[k]
+                s.actual[k] += p.completed[k]
             for i, value in enumerate(forward):
-                sums_f[month + i] += value
+                s.ahead[month + i] += value
             for i, value in enumerate(tested):
-                sums_b[1 + i] += value
+                s.backtest[1 + i] += value
+    return sums
+
+
+def _figure_rows(
+    sums: dict[int | None, ScopeSums], period: ReportingPeriod, now: Any
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[Decimal | None]]:
+    """The monthly curve and back-test rows of each scope, and the district's back-test errors."""
+    month = period.month
     point_rows = []
     backtest_rows = []
     errors: list[Decimal | None] = []
-    for scope in planned:
+    for scope, s in sums.items():
         for k in MONTHS:
             point_rows.append(
                 (
                     period.pk,
                     scope,
                     k,
-                    planned[scope][k],
-                    actual[scope][k] if k <= month else None,
-                    ahead[scope][k] if k >= month else None,
+                    s.planned[k],
+                    s.actual[k] if k <= month else None,
+                    s.ahead[k] if k >= month else None,
                 )
             )
         for made in range(1, month):
-            error = error_percent(backtest[scope][made], actual[scope][month])
+            error = error_percent(s.backtest[made], s.actual[month])
             if scope is None:
                 errors.append(error)
             backtest_rows.append(
-                (period.year, month, made, scope, backtest[scope][made], actual[scope][month], error, now)
+                (period.year, month, made, scope, s.backtest[made], s.actual[month], error, now)
             )
+    return point_rows, backtest_rows, errors
+
+
+@transaction.atomic
+def forecasts_recompute(*, period: ReportingPeriod, facts: list[EntryFacts] | None = None) -> ForecastResult:
+    """Per project, the monthly curve and the back-test for ``period``; the period's earlier
+    figures are replaced (derived data, recomputed whole)."""
+    lock_period(period)
+    facts = year_facts(period) if facts is None else facts
+    month = period.month
+    paths = project_paths(facts, month)
+    now = timezone.now()
+    project_rows = _project_rows(paths, period, now)
+    # The monthly curve and the back-test, for the district (None) and each unit.
+    sums = _scope_sums(paths, month, district=True)
+    point_rows, backtest_rows, errors = _figure_rows(sums, period, now)
 
     ProjectForecast.objects.filter(period=period).delete()
     ForecastPoint.objects.filter(period=period).delete()
     ForecastBacktest.objects.filter(year=period.year, target_month=month).delete()
-    insert_rows(
-        ProjectForecast,
-        [
-            "entry_id",
-            "period_id",
-            "project_id",
-            "planned_investment",
-            "planned_to_date",
-            "completed",
-            "spi",
-            "year_end",
-            "computed_at",
-        ],
-        project_rows,
-    )
-    insert_rows(ForecastPoint, ["period_id", "unit_id", "month", "planned", "actual", "forecast"], point_rows)
-    insert_rows(
-        ForecastBacktest,
-        [
-            "year",
-            "target_month",
-            "made_month",
-            "unit_id",
-            "forecast",
-            "actual",
-            "error_percent",
-            "computed_at",
-        ],
-        backtest_rows,
-    )
-    district_planned = planned[None] if paths else [ZERO] * 13
+    insert_rows(ProjectForecast, PROJECT_COLUMNS, project_rows)
+    insert_rows(ForecastPoint, POINT_COLUMNS, point_rows)
+    insert_rows(ForecastBacktest, BACKTEST_COLUMNS, backtest_rows)
+    district = sums.get(None, ScopeSums())
     return ForecastResult(
         period=period.key,
         projects=len(project_rows),
-        planned=district_planned[12],
-        planned_to_date=district_planned[month],
-        completed=actual[None][month] if paths else ZERO,
-        year_end=ahead[None][12] if paths else ZERO,
+        planned=district.planned[12],
+        planned_to_date=district.planned[month],
+        completed=district.actual[month],
+        year_end=district.ahead[12],
         mean_absolute_error=mean_absolute_error(errors),
     )
+
+
+@dataclass
+class ForecastRefresh:
+    period: str
+    projects: int
+    units: int
+
+
+def entry_units(entry_ids: Collection[int]) -> set[int]:
+    """The lead units of the entries' projects."""
+    units: set[int] = set()
+    for chunk in chunked(entry_ids):
+        units.update(
+            ProgrammeEntry.objects.filter(pk__in=chunk).values_list("project__lead_unit_id", flat=True)
+        )
+    return units
+
+
+def _district_from_units(
+    fresh: dict[int | None, ScopeSums], period: ReportingPeriod, units: set[int]
+) -> ScopeSums | None:
+    """The district's sums: the units just computed plus the other units' stored rows (two
+    reads). None when no unit has a project (a full recompute then writes no district row)."""
+    month = period.month
+    district = ScopeSums()
+    found = bool(fresh)
+    for s in fresh.values():
+        for k in MONTHS:
+            district.planned[k] += s.planned[k]
+            district.actual[k] += s.actual[k]
+            district.ahead[k] += s.ahead[k]
+            district.backtest[k] += s.backtest[k]
+    others = ForecastPoint.objects.filter(period=period, unit__isnull=False).exclude(
+        unit_id__in=sorted(units)
+    )
+    for k, planned, actual, ahead in others.values_list("month", "planned", "actual", "forecast"):
+        found = True
+        district.planned[k] += planned
+        if k <= month and actual is not None:
+            district.actual[k] += actual
+        if k >= month and ahead is not None:
+            district.ahead[k] += ahead
+    tested = ForecastBacktest.objects.filter(
+        year=period.year, target_month=month, unit__isnull=False
+    ).exclude(unit_id__in=sorted(units))
+    for made, value in tested.values_list("made_month", "forecast"):
+        district.backtest[made] += value
+    return district if found else None
+
+
+@transaction.atomic
+def forecasts_refresh(
+    *, period: ReportingPeriod, entry_ids: Collection[int], facts: list[EntryFacts] | None = None
+) -> ForecastRefresh | None:
+    """Replace the per-project forecasts of ``entry_ids`` for ``period`` (an entry no longer due
+    loses its row), the curve and back-test of their units and of the district: the rows come out
+    as :func:`forecasts_recompute` would write them, while the other units' rows stay as they
+    are. ``facts``: facts read for the period covering every entry of those units. A period whose
+    forecasts were never computed is left alone (None), as in :func:`signals_refresh`. A project
+    moved to another unit since the last full recompute still counts in its old unit's rows until
+    the next one."""
+    ids = set(entry_ids)
+    if not ids:
+        return None
+    lock_period(period)
+    if not ForecastPoint.objects.filter(period=period).exists():
+        return None
+    month = period.month
+    units = entry_units(ids)
+    if facts is None:
+        facts = year_facts(period, unit_ids=units)
+    paths = project_paths(facts, month)
+    units |= {p.fact.unit_id for p in paths}
+    now = timezone.now()
+    project_rows = _project_rows([p for p in paths if p.fact.entry_id in ids], period, now)
+    sums = _scope_sums(paths, month, district=False)
+    district = _district_from_units(sums, period, units)
+    if district is not None:
+        sums[None] = district
+    point_rows, backtest_rows, _errors = _figure_rows(sums, period, now)
+
+    stored = ProjectForecast.objects.filter(period=period)
+    for chunk in chunked(ids):
+        stored.filter(entry_id__in=chunk).delete()
+    scopes = Q(unit__isnull=True) | Q(unit_id__in=sorted(units))
+    ForecastPoint.objects.filter(scopes, period=period).delete()
+    ForecastBacktest.objects.filter(scopes, year=period.year, target_month=month).delete()
+    insert_rows(ProjectForecast, PROJECT_COLUMNS, project_rows)
+    insert_rows(ForecastPoint, POINT_COLUMNS, point_rows)
+    insert_rows(ForecastBacktest, BACKTEST_COLUMNS, backtest_rows)
+    return ForecastRefresh(period=period.key, projects=len(project_rows), units=len(units))
 
 
 # ---------------------------------------------------------------- settings (计划投资曲线), audited

@@ -51,7 +51,7 @@ EVIDENCE_KINDS = ("pdf", "jpg", "png", "xlsx", "docx")
 
 def _ensure_dispatcher(actor: User) -> None:
     if actor.role != Role.DISPATCHER:
-        raise PermissionDenied("只有区项目办（调度专员）可以设置目标")
+        raise PermissionDenied(_("只有区项目办（调度专员）可以设置目标"))
 
 
 def _decimal(value: Any, label: str) -> Decimal | None:
@@ -60,9 +60,9 @@ def _decimal(value: Any, label: str) -> Decimal | None:
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        raise ValidationError(f"{label}“{value}”不是数字") from None
+        raise ValidationError(_("%(label)s“%(value)s”不是数字") % {"label": label, "value": value}) from None
     if not number.is_finite():
-        raise ValidationError(f"{label}“{value}”不是有限数字")
+        raise ValidationError(_("%(label)s“%(value)s”不是有限数字") % {"label": label, "value": value})
     return number
 
 
@@ -71,27 +71,40 @@ def _check_curve_points(target: Target) -> list[dict[str, Any]]:
     if target.curve != Curve.CUSTOM:
         return []
     if not isinstance(points, list) or not points:
-        raise ValidationError({"curve_points": "自定义进度曲线须至少有一个节点（日期与应达进度）"})
+        raise ValidationError({"curve_points": _("自定义进度曲线须至少有一个节点（日期与应达进度）")})
     clean: list[dict[str, Any]] = []
     last_day, last_percent = target.start_date - dt.timedelta(days=1), Decimal(0)
     for i, node in enumerate(points, start=1):
         if not isinstance(node, dict) or "date" not in node or "percent" not in node:
             raise ValidationError(
-                {"curve_points": f'第 {i} 个节点应写作 {{"date": "YYYY-MM-DD", "percent": 数字}}'}
+                {
+                    "curve_points": _('第 %(i)s 个节点应写作 {"date": "YYYY-MM-DD", "percent": 数字}')
+                    % {"i": i}
+                }
             )
         try:
             day = dt.date.fromisoformat(str(node["date"]))
         except ValueError:
             raise ValidationError(
-                {"curve_points": f"第 {i} 个节点的日期“{node['date']}”不是有效日期"}
+                {
+                    "curve_points": _("第 %(i)s 个节点的日期“%(date)s”不是有效日期")
+                    % {"i": i, "date": node["date"]}
+                }
             ) from None
-        percent = _decimal(node["percent"], f"第 {i} 个节点的应达进度")
+        percent = _decimal(node["percent"], _("第 %(i)s 个节点的应达进度") % {"i": i})
         if percent is None or not Decimal(0) <= percent <= Decimal(100):
-            raise ValidationError({"curve_points": f"第 {i} 个节点的应达进度应在 0–100 之间"})
+            raise ValidationError({"curve_points": _("第 %(i)s 个节点的应达进度应在 0–100 之间") % {"i": i}})
         if not target.start_date <= day <= target.deadline:
-            raise ValidationError({"curve_points": f"第 {i} 个节点的日期 {day} 不在起算日期与完成时限之间"})
+            raise ValidationError(
+                {
+                    "curve_points": _("第 %(i)s 个节点的日期 %(day)s 不在起算日期与完成时限之间")
+                    % {"i": i, "day": day}
+                }
+            )
         if day <= last_day or percent < last_percent:
-            raise ValidationError({"curve_points": f"第 {i} 个节点的日期须晚于前一个节点，进度不能回落"})
+            raise ValidationError(
+                {"curve_points": _("第 %(i)s 个节点的日期须晚于前一个节点，进度不能回落") % {"i": i}}
+            )
         last_day, last_percent = day, percent
         clean.append({"date": day.isoformat(), "percent": float(percent)})
     return clean
@@ -101,24 +114,27 @@ def target_validate(target: Target) -> None:
     """Check a target before it is saved; ValidationError with Chinese messages otherwise."""
     errors: dict[str, str] = {}
     if not (target.name or "").strip():
-        errors["name"] = "请填写目标名称"
+        errors["name"] = _("请填写目标名称")
     if not (target.code or "").strip():
-        errors["code"] = "请填写目标编号"
+        errors["code"] = _("请填写目标编号")
     if not (target.unit_of_measure or "").strip():
-        errors["unit_of_measure"] = "请填写计量单位"
+        errors["unit_of_measure"] = _("请填写计量单位")
     if target.start_date and target.deadline and target.deadline < target.start_date:
-        errors["deadline"] = f"完成时限 {target.deadline} 早于起算日期 {target.start_date}"
+        errors["deadline"] = _("完成时限 %(deadline)s 早于起算日期 %(start)s") % {
+            "deadline": target.deadline,
+            "start": target.start_date,
+        }
     if target.deadline and target.deadline.year != target.year and target.start_date.year != target.year:
-        errors["year"] = f"年度 {target.year} 与起算日期、完成时限都不在同一年"
+        errors["year"] = _("年度 %(year)s 与起算日期、完成时限都不在同一年") % {"year": target.year}
     if target.min_value is not None and target.max_value is not None and target.min_value > target.max_value:
-        errors["max_value"] = "允许最大值小于允许最小值"
+        errors["max_value"] = _("允许最大值小于允许最小值")
     margin = target.at_risk_margin
     if margin is None or not Decimal(0) <= margin <= Decimal(100):
-        errors["at_risk_margin"] = "风险阈值应在 0–100 个百分点之间"
+        errors["at_risk_margin"] = _("风险阈值应在 0–100 个百分点之间")
     if target.source not in Source.values:
-        errors["source"] = f"数据来源“{target.source}”无效"
+        errors["source"] = _("数据来源“%(source)s”无效") % {"source": target.source}
     if target.curve not in Curve.values:
-        errors["curve"] = f"进度曲线“{target.curve}”无效"
+        errors["curve"] = _("进度曲线“%(curve)s”无效") % {"curve": target.curve}
     if errors:
         raise ValidationError(errors)
     if target.source == Source.COMPUTED:
@@ -127,27 +143,32 @@ def target_validate(target: Target) -> None:
             result = definitions.evaluate(target.definition, dt.date.max)
             if not result.denominator:
                 raise ValidationError(
-                    {"definition": "目标值为“全部”，但符合筛选条件的对象为 0 个，请检查筛选条件"}
+                    {"definition": _("目标值为“全部”，但符合筛选条件的对象为 0 个，请检查筛选条件")}
                 )
             target.target_value = result.denominator
         if target.definition.get("target") or target.definition.get("denominator"):
             target.baseline_value = Decimal(0)
     else:
         if target.definition:
-            raise ValidationError({"definition": "按月填报的目标不设计算口径"})
+            raise ValidationError({"definition": _("按月填报的目标不设计算口径")})
     if target.target_value is None:
-        raise ValidationError({"target_value": "请填写目标值"})
+        raise ValidationError({"target_value": _("请填写目标值")})
     if target.target_value == 0:
-        raise ValidationError({"target_value": "目标值不能为 0"})
+        raise ValidationError({"target_value": _("目标值不能为 0")})
     if target.target_value == target.baseline_value:
-        raise ValidationError({"target_value": f"目标值与基数相同（{target.target_value}），无法计算进度"})
+        raise ValidationError(
+            {
+                "target_value": _("目标值与基数相同（%(value)s），无法计算进度")
+                % {"value": target.target_value}
+            }
+        )
     target.curve_points = _check_curve_points(target)
 
 
 def _check_code_free(target: Target) -> None:
     clash = Target.objects.filter(code=target.code).exclude(pk=target.pk).exists()
     if clash:
-        raise ValidationError({"code": f"目标编号“{target.code}”已被使用"})
+        raise ValidationError({"code": _("目标编号“%(code)s”已被使用") % {"code": target.code}})
 
 
 @transaction.atomic
@@ -155,7 +176,7 @@ def target_create(*, actor: User, fields: dict[str, Any]) -> Target:
     _ensure_dispatcher(actor)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError(f"不能设置字段：{', '.join(sorted(unknown))}")
+        raise ValidationError(_("不能设置字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
     target = Target(**fields)
     target_validate(target)
     _check_code_free(target)
@@ -171,12 +192,15 @@ def target_update(
     _ensure_dispatcher(actor)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError(f"不能修改字段：{', '.join(sorted(unknown))}")
+        raise ValidationError(_("不能修改字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
     current = Target.objects.select_for_update().get(pk=target.pk)
     if expected_version is not None and current.version != expected_version:
         raise ConflictError(
-            f"该目标已被他人修改（当前版本 {current.version}，您打开的是版本 {expected_version}），"
-            "请刷新后重新填写，您的修改未保存"
+            _(
+                "该目标已被他人修改（当前版本 %(current)s，您打开的是版本 %(opened)s），"
+                "请刷新后重新填写，您的修改未保存"
+            )
+            % {"current": current.version, "opened": expected_version}
         )
     before = snapshot(current)
     for name, value in fields.items():
@@ -252,7 +276,7 @@ def _ensure_reporter(actor: User, target: Target) -> None:
         return
     if actor.role in UNIT_ROLES and actor.department_id == target.owner_unit_id:
         return
-    raise PermissionDenied("只有目标的责任单位可以填报完成值")
+    raise PermissionDenied(_("只有目标的责任单位可以填报完成值"))
 
 
 @transaction.atomic
@@ -271,33 +295,53 @@ def target_value_report(
     current_target = Target.objects.select_for_update().get(pk=target.pk)
     _ensure_reporter(actor, current_target)
     if current_target.source != Source.MANUAL:
-        raise ValidationError("该目标由系统按计算口径计算，不需要填报")
+        raise ValidationError(_("该目标由系统按计算口径计算，不需要填报"))
     if current_target.archived_at:
-        raise ValidationError("该目标已归档，不能填报")
+        raise ValidationError(_("该目标已归档，不能填报"))
     if not 1 <= int(month) <= 12:
-        raise ValidationError({"month": f"月份 {month} 应在 1–12 之间"})
+        raise ValidationError({"month": _("月份 %(month)s 应在 1–12 之间") % {"month": month}})
     day = month_end(int(year), int(month))
     first = (current_target.start_date.year, current_target.start_date.month)
     last = (current_target.deadline.year, current_target.deadline.month)
     if not first <= (int(year), int(month)) <= last:
         raise ValidationError(
             {
-                "month": f"{year}年{month}月不在目标的起算日期 {current_target.start_date} 与完成时限 "
-                f"{current_target.deadline} 之间"
+                "month": _("%(year)s年%(month)s月不在目标的起算日期 %(start)s 与完成时限 %(deadline)s 之间")
+                % {
+                    "year": year,
+                    "month": month,
+                    "start": current_target.start_date,
+                    "deadline": current_target.deadline,
+                }
             }
         )
     if day > clock.today():
-        raise ValidationError({"month": f"{year}年{month}月尚未结束，月底之后再填报截至月底的累计值"})
-    number = _decimal(value, "完成值")
+        raise ValidationError(
+            {
+                "month": _("%(year)s年%(month)s月尚未结束，月底之后再填报截至月底的累计值")
+                % {"year": year, "month": month}
+            }
+        )
+    number = _decimal(value, _("完成值"))
     if number is None:
-        raise ValidationError({"value": "请填写累计完成值"})
+        raise ValidationError({"value": _("请填写累计完成值")})
     if number < 0:
-        raise ValidationError({"value": f"累计完成值不能为负数（填写的是 {number}）"})
+        raise ValidationError({"value": _("累计完成值不能为负数（填写的是 %(value)s）") % {"value": number}})
     low, high = current_target.min_value, current_target.max_value
     if low is not None and number < low:
-        raise ValidationError({"value": f"累计完成值 {number} 小于允许最小值 {low.normalize():f}"})
+        raise ValidationError(
+            {
+                "value": _("累计完成值 %(value)s 小于允许最小值 %(low)s")
+                % {"value": number, "low": f"{low.normalize():f}"}
+            }
+        )
     if high is not None and number > high:
-        raise ValidationError({"value": f"累计完成值 {number} 大于允许最大值 {high.normalize():f}"})
+        raise ValidationError(
+            {
+                "value": _("累计完成值 %(value)s 大于允许最大值 %(high)s")
+                % {"value": number, "high": f"{high.normalize():f}"}
+            }
+        )
     name = _check_evidence(evidence_file) if evidence_file is not None else ""
     existing = (
         TargetValue.objects.select_for_update().filter(target=current_target, year=year, month=month).first()
@@ -321,8 +365,11 @@ def target_value_report(
         return row
     if expected_version is not None and existing.version != expected_version:
         raise ConflictError(
-            f"{year}年{month}月的填报值已被他人修改（当前版本 {existing.version}，"
-            f"您打开的是版本 {expected_version}），请刷新后重新填写，您的修改未保存"
+            _(
+                "%(year)s年%(month)s月的填报值已被他人修改（当前版本 %(current)s，"
+                "您打开的是版本 %(opened)s），请刷新后重新填写，您的修改未保存"
+            )
+            % {"year": year, "month": month, "current": existing.version, "opened": expected_version}
         )
     before = _value_snapshot(existing)
     existing.value = number

@@ -112,7 +112,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     progress = selectors.target_progress(user=request.user, target=target, as_of=as_of)
     series = selectors.target_series(target=target, as_of=as_of)
     chart = {
-        "months": [f"{p.month}月" for p in series],
+        "months": [_("%(month)s月") % {"month": p.month} for p in series],
         "actual": [None if p.actual_percent is None else float(p.actual_percent) for p in series],
         "expected": [float(p.expected_percent) for p in series],
         "values": [None if p.actual is None else float(p.actual) for p in series],
@@ -404,7 +404,7 @@ def forecast_page(request: HttpRequest) -> HttpResponse:
         user=request.user, year=period.year, month=period.month, unit_id=unit_id
     )
     chart = {
-        "months": [f"{p.month}月" for p in forecast.series],
+        "months": [_("%(month)s月") % {"month": p.month} for p in forecast.series],
         "planned": [str(p.planned) for p in forecast.series],
         "actual": [None if p.actual is None else str(p.actual) for p in forecast.series],
         "forecast": [None if p.forecast is None else str(p.forecast) for p in forecast.series],

@@ -27,22 +27,27 @@ of the rules that apply; a project no rule applies to is green.
 
 Replaying an earlier period judges the reports as they stand now (a January report handed in
 late in March counts as handed in late for January). The previous colour is the signal of the
-period before in the same year, as stored when it was computed.
+period before in the same year; recomputing a period also brings the next period's stored
+previous colours (and so its list of colour changes) up to date.
 
 Reasons are stored as codes with their figures and put into words when read (in the user's
 language). :func:`signals_recompute` computes a whole period set-based: three reads (entries,
 the year's reports up to the period, the previous signals), then a replace in bulk.
+:func:`signals_refresh` does the same for some entries only (those whose reports just changed),
+with the same judging code, and replaces only their rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
@@ -63,6 +68,27 @@ DEFAULT_THRESHOLDS: dict[str, tuple[Decimal, Decimal]] = {
     WarningRuleKind.PACE: (Decimal(10), Decimal(30)),
     WarningRuleKind.REPORTING: (Decimal(1), Decimal(2)),
 }
+# A refresh names its entries in the SQL up to this many (IN lists); beyond, the period is read
+# whole — the same two queries as a full recompute — and the entries are picked out here.
+LISTED_ENTRIES = 500
+# The key space of the advisory locks that keep two writers of one period's rows apart.
+LOCK_SPACE = 7301
+
+
+def chunked(ids: Collection[int], size: int = LISTED_ENTRIES) -> Iterator[list[int]]:
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
+def lock_period(period: ReportingPeriod) -> None:
+    """Keep the writers of one period's derived rows (a full recompute, a refresh) one after the
+    other until the transaction ends, so that neither replaces rows the other has just written
+    from older data. PostgreSQL: a transaction-scoped advisory lock (the period's own row is left
+    alone: report saves lock it). SQLite lets one writer at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_SPACE, period.pk])
 
 
 # ---------------------------------------------------------------- the year's facts, read once
@@ -96,11 +122,35 @@ class EntryFacts:
                 best = value
         return best
 
+    def until(self, month: int) -> EntryFacts:
+        """The same facts as read for an earlier period: the reports of months up to ``month``."""
+        return replace(
+            self,
+            ytd={m: v for m, v in self.ytd.items() if m <= month},
+            handed={m: v for m, v in self.handed.items() if m <= month},
+        )
 
-def year_facts(period: ReportingPeriod) -> list[EntryFacts]:
+
+def year_facts(
+    period: ReportingPeriod,
+    *,
+    entry_ids: Collection[int] | None = None,
+    unit_ids: Collection[int] | None = None,
+) -> list[EntryFacts]:
     """Every entry due in ``period`` with its handed-in reports of the year up to the period: two
-    queries, whatever the size of the programme."""
+    queries, whatever the size of the programme. ``entry_ids`` / ``unit_ids``: only those entries,
+    or the entries of those units (their projects' lead units)."""
     entries = period_due_entries(period).order_by("serial", "id")
+    reports = MonthlyReport.objects.filter(
+        period__year=period.year, period__month__lte=period.month, status__in=HANDED_IN_STATUSES
+    )
+    if unit_ids is not None:
+        entries = entries.filter(project__lead_unit_id__in=sorted(unit_ids))
+        reports = reports.filter(entry__project__lead_unit_id__in=sorted(unit_ids))
+    wanted = None if entry_ids is None else set(entry_ids)
+    if wanted is not None and len(wanted) <= LISTED_ENTRIES:
+        entries = entries.filter(pk__in=sorted(wanted))
+        reports = reports.filter(entry_id__in=sorted(wanted))
     facts: dict[int, EntryFacts] = {}
     for row in entries.values_list(
         "id",
@@ -114,15 +164,10 @@ def year_facts(period: ReportingPeriod) -> list[EntryFacts]:
         "project__total_investment",
         "invested_before",
     ):
-        facts[row[0]] = EntryFacts(*row)
-    reports = (
-        MonthlyReport.objects.filter(
-            period__year=period.year, period__month__lte=period.month, status__in=HANDED_IN_STATUSES
-        )
-        .order_by()
-        .values_list("entry_id", "period__month", "invested_ytd", "submitted_late")
-    )
-    for entry_id, month, ytd, late in reports.iterator(chunk_size=20000):
+        if wanted is None or row[0] in wanted:
+            facts[row[0]] = EntryFacts(*row)
+    rows = reports.order_by().values_list("entry_id", "period__month", "invested_ytd", "submitted_late")
+    for entry_id, month, ytd, late in rows.iterator(chunk_size=20000):
         fact = facts.get(entry_id)
         if fact is None:
             continue
@@ -343,28 +388,47 @@ def previous_period(period: ReportingPeriod) -> ReportingPeriod | None:
     return ReportingPeriod.objects.filter(year=period.year, month__lt=period.month).order_by("-month").first()
 
 
-@transaction.atomic
-def signals_recompute(
-    *,
-    period: ReportingPeriod,
-    facts: list[EntryFacts] | None = None,
-    today: dt.date | None = None,
-) -> SignalsResult:
-    """Judge every project of ``period`` and replace the period's stored signals (derived data,
-    recomputed whole: rows are replaced, not edited). ``facts`` (from :func:`year_facts`) saves
-    the reads when the forecasts are computed in the same run."""
-    today = today or clock.today()
-    facts = year_facts(period) if facts is None else facts
+SIGNAL_COLUMNS = [
+    "entry_id",
+    "period_id",
+    "project_id",
+    "colour",
+    "start_colour",
+    "pace_colour",
+    "reporting_colour",
+    "previous_colour",
+    "reasons",
+    "months_late",
+    "completion_rate",
+    "gap",
+    "missing_periods",
+    "computed_at",
+]
+
+
+def _previous_colours(period: ReportingPeriod, entry_ids: Collection[int] | None) -> dict[int, str]:
+    """entry → its stored colour of the period before (all entries, or those of ``entry_ids``)."""
+    before = previous_period(period)
+    if before is None:
+        return {}
+    stored = ProjectSignal.objects.filter(period=before).order_by()  # no joins for the model's ordering
+    if entry_ids is None or len(entry_ids) > LISTED_ENTRIES:
+        colours = dict(stored.values_list("entry_id", "colour"))
+        return colours if entry_ids is None else {e: c for e, c in colours.items() if e in entry_ids}
+    return dict(stored.filter(entry_id__in=sorted(entry_ids)).values_list("entry_id", "colour"))
+
+
+def _judge_rows(
+    period: ReportingPeriod, facts: list[EntryFacts], previous: dict[int, str], today: dt.date
+) -> tuple[list[tuple[Any, ...]], SignalsResult]:
+    """The rows to store for ``facts`` (in :data:`SIGNAL_COLUMNS` order) and their counts: the one
+    place the rules are applied, for a whole period and for a refresh alike."""
     rules = rule_thresholds()
     periods = list(
         ReportingPeriod.objects.filter(year=period.year, month__lte=period.month)
         .order_by("month")
         .values_list("month", "deadline")
     )
-    before = previous_period(period)
-    previous: dict[int, str] = {}
-    if before is not None:
-        previous = dict(ProjectSignal.objects.filter(period=before).values_list("entry_id", "colour"))
     now = timezone.now()
     rows = []
     counts = {Colour.RED: 0, Colour.YELLOW: 0, Colour.GREEN: 0}
@@ -393,28 +457,7 @@ def signals_recompute(
                 now,
             )
         )
-    ProjectSignal.objects.filter(period=period).delete()
-    insert_rows(
-        ProjectSignal,
-        [
-            "entry_id",
-            "period_id",
-            "project_id",
-            "colour",
-            "start_colour",
-            "pace_colour",
-            "reporting_colour",
-            "previous_colour",
-            "reasons",
-            "months_late",
-            "completion_rate",
-            "gap",
-            "missing_periods",
-            "computed_at",
-        ],
-        rows,
-    )
-    return SignalsResult(
+    result = SignalsResult(
         period=period.key,
         projects=len(rows),
         red=counts[Colour.RED],
@@ -422,6 +465,88 @@ def signals_recompute(
         green=counts[Colour.GREEN],
         changed=changed,
     )
+    return rows, result
+
+
+def next_period(period: ReportingPeriod) -> ReportingPeriod | None:
+    return ReportingPeriod.objects.filter(year=period.year, month__gt=period.month).order_by("month").first()
+
+
+def _carry_colours(period: ReportingPeriod, entry_ids: Collection[int] | None) -> int:
+    """Set the next period's stored previous colour (of every entry, or of ``entry_ids``) to the
+    colour just stored for ``period`` (blank where it has none), so that the next period's colour
+    changes read the figures as they now stand. One UPDATE; returns the rows it changed (0 when
+    the next period has no signals yet)."""
+    following = next_period(period)
+    if following is None:
+        return 0
+    lock_period(following)
+    colour = Coalesce(
+        Subquery(
+            ProjectSignal.objects.filter(period=period, entry_id=OuterRef("entry_id")).values("colour")[:1]
+        ),
+        Value(""),
+        output_field=CharField(),
+    )
+    # Only the rows that differ are written (most stay as they were).
+    stored = ProjectSignal.objects.filter(period=following).exclude(previous_colour=colour)
+    if entry_ids is None:
+        return stored.update(previous_colour=colour)
+    return sum(
+        stored.filter(entry_id__in=chunk).update(previous_colour=colour) for chunk in chunked(entry_ids)
+    )
+
+
+@transaction.atomic
+def signals_recompute(
+    *,
+    period: ReportingPeriod,
+    facts: list[EntryFacts] | None = None,
+    today: dt.date | None = None,
+) -> SignalsResult:
+    """Judge every project of ``period`` and replace the period's stored signals (derived data,
+    recomputed whole: rows are replaced, not edited); then the next period's previous colours.
+    ``facts`` (from :func:`year_facts`) saves the reads when the forecasts are computed in the
+    same run."""
+    today = today or clock.today()
+    lock_period(period)
+    facts = year_facts(period) if facts is None else facts
+    rows, result = _judge_rows(period, facts, _previous_colours(period, None), today)
+    ProjectSignal.objects.filter(period=period).delete()
+    insert_rows(ProjectSignal, SIGNAL_COLUMNS, rows)
+    _carry_colours(period, None)
+    return result
+
+
+@transaction.atomic
+def signals_refresh(
+    *,
+    period: ReportingPeriod,
+    entry_ids: Collection[int],
+    facts: list[EntryFacts] | None = None,
+    today: dt.date | None = None,
+) -> SignalsResult | None:
+    """Judge the entries of ``entry_ids`` again for ``period`` and replace their rows only (an
+    entry no longer due loses its row), then their previous colour in the next period: the rows
+    come out as :func:`signals_recompute` would write them. ``facts``: facts read for the period
+    (any superset of the entries). A period whose signals were never computed is left alone
+    (None): a few rows would pass for the whole period; its full recompute makes them all."""
+    ids = set(entry_ids)
+    if not ids:
+        return None
+    lock_period(period)
+    if not ProjectSignal.objects.filter(period=period).exists():
+        return None
+    today = today or clock.today()
+    facts = year_facts(period, entry_ids=ids) if facts is None else facts
+    facts = [f for f in facts if f.entry_id in ids]
+    rows, result = _judge_rows(period, facts, _previous_colours(period, ids), today)
+    stored = ProjectSignal.objects.filter(period=period)
+    for chunk in chunked(ids):
+        stored.filter(entry_id__in=chunk).delete()
+    insert_rows(ProjectSignal, SIGNAL_COLUMNS, rows)
+    _carry_colours(period, ids)
+    return result
 
 
 # ---------------------------------------------------------------- settings (规则与曲线), audited

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from xianfeng.audit.models import ChangeRecord
 from xianfeng.dispatch import services
@@ -82,3 +83,30 @@ def test_who_sees_periods(dispatcher, clerk_a, leader_user, admin_user, auditor,
     for user in [admin_user, auditor]:
         assert not ReportingPeriod.objects.restrict(user, "view").exists()
     assert not ReportingPeriod.objects.restrict(clerk_a, "change").exists()
+
+
+def test_messages_follow_the_reader_and_notifications_the_site(dispatcher, clerk_a, entries_a) -> None:
+    """English needs the catalogue's entries for these messages."""
+    with translation.override("en"):
+        services.period_open(actor=dispatcher, year=2024, month=11)
+        with pytest.raises(ValidationError) as info:
+            services.period_open(actor=dispatcher, year=2024, month=11)
+        assert info.value.messages == ["The dispatch period 11/2024 is already open"]
+        with pytest.raises(ValidationError) as info:
+            services.period_open(actor=dispatcher, year=2024, month=13)
+        assert info.value.messages == ["The month must be 1–12; got 13"]
+    # Stored and read by the units: written in the site's language, whoever opened the month.
+    notice = Notification.objects.get()
+    assert notice.title == "2024年11月月度调度已开启，截止 12月06日"
+    assert notice.body == "请于 2024年12月06日前报送2024年11月重点项目月度调度情况。"
+
+
+def test_an_english_site_writes_its_notifications_in_english(
+    settings, dispatcher, clerk_a, entries_a
+) -> None:
+    """Needs the catalogue's English entries."""
+    settings.LANGUAGE_CODE = "en"
+    services.period_open(actor=dispatcher, year=2024, month=11)
+    notice = Notification.objects.get()
+    assert notice.title == "Monthly dispatch for 11/2024 is open; deadline Dec 6"
+    assert notice.body == "Please report the key projects' monthly dispatch for 11/2024 by Dec 6, 2024."

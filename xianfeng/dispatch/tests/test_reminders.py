@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from xianfeng.dispatch import services
@@ -141,3 +142,21 @@ def test_the_task_and_the_scheduler(settings, late_units) -> None:
         call_command("run_scheduler", "--once", "--digest-hour", "23", stdout=io.StringIO())
     queued = DBTaskResult.objects.get(task_path="xianfeng.dispatch.tasks.send_reminders_task")
     assert queued.args_kwargs == {"args": [], "kwargs": {"day": clock.now().date().isoformat()}}
+
+
+def test_an_english_site_reminds_in_english(settings, late_units, clerk_a) -> None:
+    """Needs the catalogue's English entries for these messages."""
+    settings.LANGUAGE_CODE = "en"
+    with clock.frozen(dt.date(2024, 12, 4)):
+        services.reminders_send()
+    notice = Notification.objects.get(recipient=clerk_a)
+    assert notice.title == "Reminder: 2 projects have not reported for the 11/2024 monthly dispatch"
+    assert notice.body == (
+        "The deadline is Dec 6, 2 working days from now. Not yet reported (including drafts and "
+        "returned reports): 甲·新开工学校, 甲·片区改造. Please fill in and submit them as soon as possible."
+    )
+    reminder = Reminder.objects.get(unit=late_units[0])
+    with translation.override("en"):
+        assert reminder.point_label == "2 working days before the deadline"
+    with translation.override("zh-hans"):
+        assert reminder.point_label == "截止前2个工作日"

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from xianfeng.audit.models import ChangeRecord
 from xianfeng.coordination.models import Problem
@@ -347,3 +348,38 @@ def test_unit_progress_counts_what_is_due(clerk_a, dispatcher, entries_a, entry_
     assert progress["乙单位"].missing == 1
     missing = services.missing_by_unit(november)
     assert len(missing[entries_a[0].project.lead_unit_id]) == 2
+
+
+def test_row_messages_in_english(clerk_a, dispatcher, entries_a, october, november) -> None:
+    """Needs the catalogue's English entries for these messages."""
+    built = entries_a[0]
+    save(clerk_a, october, built, submit=True, progress_percent=60)
+    with translation.override("en"):
+        result, outcome = save(clerk_a, november, built, invested_month=Decimal("-5"), progress_percent=55)
+    assert not result.applied
+    assert outcome.errors == {
+        "invested_month": ["Investment completed this month cannot be negative (you entered -5)"],
+        "percent_drop_reason": ["Physical progress fell from 60% last month to 55%: please give the reason"],
+    }
+    services.period_close(actor=dispatcher, period=november)
+    with translation.override("en"):
+        result, _outcome = save(clerk_a, november, built)
+    assert result.general_errors == [
+        "The dispatch period 11/2024 is closed: reports can no longer be filled in or changed "
+        "(to report late, contact the project office)"
+    ]
+
+
+def test_a_return_in_english_tells_the_unit_in_the_sites_language(
+    clerk_a, dispatcher, entries_a, november
+) -> None:
+    save(clerk_a, november, entries_a[0], submit=True)
+    report = MonthlyReport.objects.get()
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as info:
+            services.report_return(actor=dispatcher, report=report, reason=" ")
+        services.report_return(actor=dispatcher, report=report, reason="数字有误")
+    assert info.value.messages == ["Give a reason for returning the report, so the unit can correct it"]
+    notice = Notification.objects.get(event="dispatch.returned", recipient=clerk_a)
+    assert notice.title == "2024年11月月报被退回：甲·在建厂房"
+    assert notice.body.startswith(f"退回人：{dispatcher.get_full_name()}（区项目办）\n原因：数字有误\n")

@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 from openpyxl import load_workbook
 
 from xianfeng.dispatch import services
 from xianfeng.dispatch.choices import ReportStatus
+from xianfeng.dispatch.forms import parse_whole
 from xianfeng.dispatch.models import MonthlyReport, ReportEvent
 from xianfeng.dispatch.tests.conftest import open_period, row
-from xianfeng.dispatch.workbook import META_SHEET, build_workbook, workbook_import
+from xianfeng.dispatch.workbook import META_SHEET, Issue, build_workbook, workbook_import
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +265,22 @@ def test_a_unit_may_not_download_another_units_sheet(clerk_a, unit_b, november) 
     with pytest.raises(PermissionDenied):
         build_workbook(user=clerk_a, period=november, unit_ids=[unit_b.pk])
     assert open_period  # the helper the other tests use
+
+
+def test_issues_read_in_the_readers_language() -> None:
+    """English needs the catalogue's entries for these messages."""
+
+    def located(label: str) -> str:
+        with pytest.raises(ValueError) as info:
+            parse_whole("八十", label=label)
+        return str(Issue("调度表.xlsx", "甲单位", 7, "L", "现场施工人数", str(info.value)))
+
+    assert (
+        located("现场施工人数")
+        == "“调度表.xlsx” 甲单位 第7行 L列（现场施工人数）：现场施工人数“八十”不是数字"
+    )
+    with translation.override("en"):
+        text = located(translation.gettext("现场施工人数"))
+    assert (
+        text == "“调度表.xlsx” 甲单位 row 7 column L (现场施工人数): Workers on site “八十” is not a number"
+    )

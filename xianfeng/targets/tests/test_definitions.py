@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from xianfeng.projects.models import ProgrammeEntry
 from xianfeng.targets import definitions
@@ -113,3 +114,22 @@ def test_sums(programme, unit_a) -> None:
     )
     result = definitions.evaluate(projects, NOV)
     assert (result.value, result.denominator) == (Decimal(2), Decimal(4))  # e1, e2 started by November
+
+
+def test_the_definition_and_its_messages_in_english(unit_a) -> None:
+    """Needs the catalogue's English entries for these messages."""
+    clean = definitions.validate(
+        {**NEW_STARTS_H1, "filters": {"year": 2024, "kind": "new_start", "unit": [unit_a.code]}}
+    )
+    with translation.override("en"):
+        assert definitions.describe(clean) == (
+            "Count: Programme entry (2024) where Kind is New start, Responsible unit is 甲单位, "
+            "Actual start date on or before 2024-06-30; target: all of them (the total under the same "
+            "conditions, without the date condition)"
+        )
+        assert message({"entity": "things"}) == (
+            "Invalid entity “things”; choose from: projects (Project), entries (Programme entry), "
+            "reports (Monthly report)"
+        )
+    # The labels are lazy: the same definition reads in Chinese again afterwards.
+    assert definitions.describe(clean).startswith("2024年年度计划项目中建设性质为新开工")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from xianfeng.dispatch.models import MonthlyReport
 from xianfeng.projects.choices import Kind
 from xianfeng.targets import selectors
 from xianfeng.targets.forecasts import (
@@ -15,10 +17,11 @@ from xianfeng.targets.forecasts import (
     curve_save,
     forecast_value,
     forecasts_recompute,
+    forecasts_refresh,
     planned_path,
     spi,
 )
-from xianfeng.targets.models import ForecastBacktest, PlanCurve, ProjectForecast
+from xianfeng.targets.models import ForecastBacktest, ForecastPoint, PlanCurve, ProjectForecast
 from xianfeng.targets.tests.test_warnings import fact
 from xianfeng.targets.tests.w_world import make_entry, make_period, make_report
 
@@ -152,3 +155,59 @@ def test_curve_save_refuses_bad_values_and_other_roles(dispatcher, clerk_a) -> N
         curve_save(
             actor=clerk_a, category="", kind="", shape="linear", steepness=Decimal(8), midpoint=Decimal("0.5")
         )
+
+
+# ---------------------------------------------------------------- refreshing some entries
+
+
+def _forecast_rows() -> dict[str, dict[tuple[Any, ...], dict[str, Any]]]:
+    """Every stored forecast figure by its natural key, without row keys and times of computing."""
+
+    def rows(model: Any, key: tuple[str, ...]) -> dict[tuple[Any, ...], dict[str, Any]]:
+        return {
+            tuple(r[k] for k in key): {k: v for k, v in r.items() if k not in ("id", "computed_at")}
+            for r in model.objects.values()
+        }
+
+    return {
+        "projects": rows(ProjectForecast, ("period_id", "entry_id")),
+        "points": rows(ForecastPoint, ("period_id", "unit_id", "month")),
+        "backtest": rows(ForecastBacktest, ("year", "target_month", "unit_id", "made_month")),
+    }
+
+
+def test_a_refresh_writes_what_a_full_recompute_writes(unit_a, unit_b, dispatcher) -> None:  # type: ignore[no-untyped-def]
+    """Projects of two units on the default curves; one of unit A changes, then another appears.
+    Refreshed, the per-project rows of those entries, both units' and the district's curve and
+    back-test equal a full recompute's; unit B's rows are not rewritten."""
+    periods = {m: make_period(m) for m in (1, 2, 3)}
+    a1 = make_entry(unit_a, name="甲一", planned_investment=Decimal("1200.00"))
+    a2 = make_entry(
+        unit_a, name="甲二", kind=Kind.NEW_START, planned_start_month=2, planned_investment=Decimal("900")
+    )
+    b1 = make_entry(
+        unit_b, name="乙一", planned_investment=Decimal("2400.00"), total_investment=Decimal("2600")
+    )
+    for entry, figures in [(a1, ["50", "200", "330"]), (a2, ["0", "120"]), (b1, ["300", "500", "900"])]:
+        for m, ytd in enumerate(figures, start=1):
+            make_report(entry, periods[m], ytd)
+    for m in (2, 3):
+        forecasts_recompute(period=periods[m])
+    unit_b_rows = set(ForecastPoint.objects.filter(unit=unit_b).values_list("pk", flat=True))
+    # a1's March report is corrected upwards; a new project of unit A reports for the first time.
+    MonthlyReport.objects.filter(entry=a1, period=periods[3]).update(invested_ytd=Decimal("480"))
+    a3 = make_entry(unit_a, name="甲三", planned_investment=Decimal("600.00"))
+    make_report(a3, periods[3], "90")
+    before = _forecast_rows()
+    for m in (2, 3):
+        result = forecasts_refresh(period=periods[m], entry_ids=[a1.pk, a3.pk])
+        assert result is not None and result.units == 1
+    refreshed = _forecast_rows()
+    assert refreshed != before
+    assert set(ForecastPoint.objects.filter(unit=unit_b).values_list("pk", flat=True)) == unit_b_rows
+    for m in (2, 3):
+        forecasts_recompute(period=periods[m])
+    full = _forecast_rows()
+    assert refreshed == full
+    view = selectors.investment_forecast(user=dispatcher, year=2024, month=3)
+    assert view.completed == Decimal("1590.00")  # 480 + 120 + 900 + 90

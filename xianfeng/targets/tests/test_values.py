@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from xianfeng.audit.models import ChangeRecord
 from xianfeng.lib.errors import ConflictError
@@ -154,3 +155,18 @@ def test_target_checks(unit_a, dispatcher, clerk_a) -> None:
     with pytest.raises(ConflictError):
         services.target_update(actor=dispatcher, target=target, fields={"name": "目标三"}, expected_version=1)
     assert ChangeRecord.objects.filter(object_type="targets.Target", object_id=str(target.pk)).count() == 2
+
+
+def test_value_messages_in_english(target, clerk_a) -> None:
+    """Needs the catalogue's English entries for these messages."""
+    with translation.override("en"):
+        errors = error_of(
+            lambda: services.target_value_report(actor=clerk_a, target=target, year=2024, month=10, value=31)
+        )
+        assert errors["value"] == ["The cumulative value 31 is greater than the maximum allowed, 30"]
+        errors = error_of(
+            lambda: services.target_value_report(actor=clerk_a, target=target, year=2024, month=12, value=3)
+        )
+        assert errors["month"] == [
+            "12/2024 has not ended yet: report the cumulative value at the month's end once it has"
+        ]

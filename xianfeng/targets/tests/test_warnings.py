@@ -12,8 +12,9 @@ from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
+from xianfeng.dispatch.models import MonthlyReport
 from xianfeng.projects.choices import Kind
-from xianfeng.targets import selectors
+from xianfeng.targets import selectors, warnings
 from xianfeng.targets.models import ProjectSignal, WarningRule
 from xianfeng.targets.tests.w_world import make_entry, make_period, make_report
 from xianfeng.targets.warnings import (
@@ -26,6 +27,7 @@ from xianfeng.targets.warnings import (
     reason_text,
     rules_update,
     signals_recompute,
+    signals_refresh,
 )
 
 START = Thresholds(True, Decimal(0), Decimal(3))
@@ -262,3 +264,88 @@ def test_rules_update_refuses_bad_thresholds_and_other_roles(dispatcher, clerk_a
 def test_default_rules_from_the_migration(db) -> None:  # type: ignore[no-untyped-def]
     rules = {r.rule: (r.yellow_at, r.red_at) for r in WarningRule.objects.all()}
     assert rules == {"start": (0, 3), "pace": (10, 30), "reporting": (1, 2)}
+
+
+# ---------------------------------------------------------------- next period's previous colour; refreshes
+
+
+def _figures(**filters) -> dict[tuple[int, int], dict]:  # type: ignore[no-untyped-def]
+    """Stored signals by (period, entry), without their key and time of computing."""
+    return {
+        (r["period_id"], r["entry_id"]): {k: v for k, v in r.items() if k not in ("id", "computed_at")}
+        for r in ProjectSignal.objects.filter(**filters).values()
+    }
+
+
+def test_recomputing_an_earlier_period_refreshes_the_next_periods_previous_colour(world, dispatcher) -> None:  # type: ignore[no-untyped-def]
+    p, a, b = world["periods"], world["a"], world["b"]
+    signals_recompute(period=p[2], today=TODAY)
+    signals_recompute(period=p[3], today=TODAY)
+    assert [c.entry_id for c in selectors.colour_changes(user=dispatcher, period=p[3])] == [b.pk]
+    # A's February report is sent back: February turns yellow (missing; 100 of 1200 is 8.3 % against
+    # 16.7, green on pace). March's stored previous colour follows, and so do its colour changes.
+    MonthlyReport.objects.filter(entry=a, period=p[2]).update(status="returned")
+    signals_recompute(period=p[2], today=TODAY)
+    assert ProjectSignal.objects.get(entry=a, period=p[2]).colour == "yellow"
+    march_a = ProjectSignal.objects.get(entry=a, period=p[3])
+    assert (march_a.previous_colour, march_a.colour) == ("yellow", "green")
+    changes = selectors.colour_changes(user=dispatcher, period=p[3])
+    assert [(c.entry_id, c.previous_colour, c.colour) for c in changes] == [
+        (b.pk, "yellow", "red"),
+        (a.pk, "yellow", "green"),
+    ]
+    assert selectors.warning_summary(user=dispatcher, period=p[3]).changed == 2
+    # Handed in again and refreshed for A alone: March's previous colour is green once more.
+    MonthlyReport.objects.filter(entry=a, period=p[2]).update(status="accepted")
+    signals_refresh(period=p[2], entry_ids=[a.pk], today=TODAY)
+    assert ProjectSignal.objects.get(entry=a, period=p[3]).previous_colour == "green"
+    assert [c.entry_id for c in selectors.colour_changes(user=dispatcher, period=p[3])] == [b.pk]
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["entries-listed", "period-read-whole"])
+def test_a_refresh_writes_what_a_full_recompute_writes(world, unit_b, monkeypatch, listed) -> None:  # type: ignore[no-untyped-def]
+    p, a, b = world["periods"], world["a"], world["b"]
+    other = make_entry(unit_b, name="乙其他", planned_investment=Decimal("600.00"))
+    make_report(other, p[1], "50")
+    for m in (1, 2, 3):
+        signals_recompute(period=p[m], today=TODAY)
+    before = _figures()
+    others = {k: v for k, v in ProjectSignal.objects.filter(entry=other).values_list("pk", "computed_at")}
+    # The changes: B's February draft handed in late, A's March report sent back; and the other
+    # project's February report, which the refresh (not told of it) must leave unseen.
+    MonthlyReport.objects.filter(entry=b, period=p[2]).update(status="submitted", submitted_late=True)
+    MonthlyReport.objects.filter(entry=a, period=p[3]).update(status="returned")
+    make_report(other, p[2], "300")
+    if not listed:
+        monkeypatch.setattr(warnings, "LISTED_ENTRIES", 1)
+    for m in (1, 2, 3):
+        result = signals_refresh(period=p[m], entry_ids=[a.pk, b.pk], today=TODAY)
+        assert result is not None and result.projects == 2
+    refreshed = _figures(entry__in=[a, b])
+    assert refreshed != {k: v for k, v in before.items() if k[1] != other.pk}
+    assert dict(ProjectSignal.objects.filter(entry=other).values_list("pk", "computed_at")) == others
+    for m in (1, 2, 3):
+        signals_recompute(period=p[m], today=TODAY)
+    full = _figures()
+    assert refreshed == {k: v for k, v in full.items() if k[1] != other.pk}
+    assert full[(p[2].pk, other.pk)] != before[(p[2].pk, other.pk)]  # the full one does see it
+
+
+def test_a_refresh_reads_only_its_entries_and_skips_a_period_never_computed(world, unit_a) -> None:  # type: ignore[no-untyped-def]
+    p, a = world["periods"], world["a"]
+    assert signals_refresh(period=p[3], entry_ids=[a.pk], today=TODAY) is None
+    assert not ProjectSignal.objects.exists()
+    signals_recompute(period=p[3], today=TODAY)
+    with CaptureQueriesContext(connection) as small:
+        signals_refresh(period=p[3], entry_ids=[a.pk], today=TODAY)
+    for i in range(5):
+        make_report(make_entry(unit_a, name=f"更多{i}"), p[3], "10")
+    with CaptureQueriesContext(connection) as large:
+        signals_refresh(period=p[3], entry_ids=[a.pk], today=TODAY)
+    assert len(small.captured_queries) == len(large.captured_queries)
+    # The reports and the previous colours are read for the one entry, not the whole period.
+    sqls = [q["sql"] for q in large.captured_queries]
+    facts = [sql for sql in sqls if 'FROM "dispatch_monthlyreport"' in sql]
+    previous = [sql for sql in sqls if 'SELECT "targets_projectsignal"."entry_id"' in sql]
+    assert facts and all(f'"dispatch_monthlyreport"."entry_id" IN ({a.pk})' in sql for sql in facts)
+    assert previous and all(f'"entry_id" IN ({a.pk})' in sql for sql in previous)
