@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
+from django.utils import translation
 from django.utils.translation import gettext
 
 from xianfeng.audit.choices import ChangeAction
@@ -923,9 +924,13 @@ def bulletin_generate(
         raise ValidationError({"number": gettext("期号应为 1–99，收到 %(number)s") % {"number": number}})
     if len(issuer.strip()) > 100:
         raise ValidationError({"issuer": gettext("发文单位不能超过 100 个字")})
-    content = bulletin_content(user=actor, period=period, number=number, issuer=issuer, issued_on=issued_on)
-    docx_bytes = build_docx(content)
-    xlsx_bytes = build_xlsx(content)
+    # The bulletin is an official Chinese document, whatever the language of the one who issues it.
+    with translation.override("zh-hans"):
+        content = bulletin_content(
+            user=actor, period=period, number=number, issuer=issuer, issued_on=issued_on
+        )
+        docx_bytes = build_docx(content)
+        xlsx_bytes = build_xlsx(content)
     # Lock the period's row so two clicks at once get revisions 1 and 2, not a clash.
     ReportingPeriod.objects.select_for_update().filter(pk=period.pk).first()
     revision = next_revision(period)

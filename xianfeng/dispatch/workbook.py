@@ -37,6 +37,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -316,9 +317,16 @@ def content_disposition(filename: str) -> str:
 
 
 def build_workbook(*, user: User, period: ReportingPeriod, unit_ids: list[int]) -> tuple[bytes, str]:
-    """The pre-filled workbook for ``unit_ids`` (each its own sheet) and its file name."""
+    """The pre-filled workbook for ``unit_ids`` (each its own sheet) and its file name. Always in
+    Chinese, whatever the user's language: the sheet goes round the units and comes back through
+    the import, which reads the Chinese labels (period, problem types, stages)."""
     if user.role in UNIT_ROLES and set(unit_ids) - {user.department_id}:
-        raise PermissionDenied("只能下载本单位的调度表")
+        raise PermissionDenied(gettext("只能下载本单位的调度表"))
+    with translation.override("zh-hans"):
+        return _build_workbook(user=user, period=period, unit_ids=unit_ids)
+
+
+def _build_workbook(*, user: User, period: ReportingPeriod, unit_ids: list[int]) -> tuple[bytes, str]:
     units = {u.pk: u for u in Department.objects.filter(pk__in=unit_ids)}
     book = Workbook()
     book.remove(book.active)

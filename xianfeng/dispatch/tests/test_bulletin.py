@@ -337,6 +337,17 @@ def test_generate_keeps_the_files_and_figures(world: World, dispatcher: Any, med
     assert "区发展和改革局　　　　2024年12月9日" in "\n".join(p.text for p in document.paragraphs)
 
 
+def test_a_bulletin_issued_from_the_english_ui_is_chinese(world: World, dispatcher: Any, media: Any) -> None:
+    from django.utils import translation
+
+    with translation.override("en"):
+        issued = bulletin.bulletin_generate(actor=dispatcher, period=world.periods[11])
+    assert issued.title == "崂山区重点项目建设调度通报（2024年第11期）"
+    text = "\n".join(p.text for p in Document(issued.docx.path).paragraphs)
+    tables = " ".join(c.text for t in Document(issued.docx.path).tables for r in t.rows for c in r.cells)
+    assert "截至11月底" in text and "重点产业" in tables and "Key industr" not in tables
+
+
 def test_only_the_dispatcher_generates(world: World, leader_user: Any, clerk_a: Any, media: Any) -> None:
     for user in (leader_user, clerk_a):
         with pytest.raises(PermissionDenied):

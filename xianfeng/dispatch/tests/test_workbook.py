@@ -284,3 +284,20 @@ def test_issues_read_in_the_readers_language() -> None:
     assert (
         text == "“调度表.xlsx” 甲单位 row 7 column L (现场施工人数): Workers on site “八十” is not a number"
     )
+
+
+def test_a_sheet_downloaded_in_english_is_chinese_and_imports(clerk_a, unit_a, entries_a, november) -> None:
+    """The sheet goes round the units and back through the import, which reads Chinese labels:
+    a clerk working in English downloads the same Chinese sheet and can import it."""
+    with translation.override("en"):
+        data = download(clerk_a, november, [unit_a.pk])
+    book = load_workbook(io.BytesIO(data))
+    headers = [str(c.value) for c in book.worksheets[0][2] if c.value]
+    assert "问题类型" in headers and any(h.startswith("本月完成投资") for h in headers)
+    assert "2024年11月" in str(book.worksheets[0]["A1"].value)
+    data = edit(filled(data), {(0, "存在问题"): "征地补偿协议未签订", (0, "问题类型"): "用地"})
+    with translation.override("en"):
+        result = workbook_import(actor=clerk_a, sources=[("a.xlsx", data)], period=november, submit=True)
+    assert result.ok and result.applied and result.submitted == 3
+    first = MonthlyReport.objects.order_by("entry__serial").first()
+    assert first is not None and first.problem_type == "land"
