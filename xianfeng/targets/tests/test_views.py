@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from xianfeng.targets import services
+from xianfeng.targets import selectors, services
 from xianfeng.targets.choices import Source
 from xianfeng.targets.models import Target, TargetValue
 from xianfeng.targets.tests.world import NEW_STARTS_H1, period
@@ -254,7 +254,9 @@ def test_dispatcher_restores_an_archived_target(targets, dispatcher, clerk_a, le
 
     listing = client(dispatcher).get("/targets/archived/?year=2024").content.decode()
     assert (
-        "口袋公园10处" in listing and "并入全区城市更新目标" in listing and (dispatcher.get_full_name() or dispatcher.username) in listing
+        "口袋公园10处" in listing
+        and "并入全区城市更新目标" in listing
+        and (dispatcher.get_full_name() or dispatcher.username) in listing
     )
     assert f"/targets/{parks.pk}/restore/" in listing
     seen_by_leader = client(leader_user).get("/targets/archived/").content.decode()
@@ -300,3 +302,16 @@ def test_archive_and_restore_through_the_api(targets, dispatcher, clerk_a) -> No
     back = api.post(f"/api/targets/{parks.pk}/restore", {"reason": "恢复"}, content_type="application/json")
     assert back.status_code == 200 and back.json()["archived_at"] is None
     assert api.get("/api/targets/archived").json() == []
+
+
+def test_detail_words_the_gap_and_a_settled_forecast(targets, dispatcher) -> None:
+    h1 = targets["h1"]
+    services.target_forecasts_recompute(2024, 11)
+    progress = selectors.target_progress(user=dispatcher, target=h1, as_of=dt.date(2024, 11, 30))
+    assert progress.gap_points is not None and progress.gap_points < 0
+    page = client(dispatcher).get(f"/targets/{h1.pk}/?period=2024-11").content.decode()
+    # The deadline has passed: the forecast is the actual value, not a simulation of one run.
+    assert f"落后 {-progress.gap_points} 个百分点" in page and "差 -" not in page
+    assert "按实际值：未达成" in page and "未模拟" in page and "模拟 1 次" not in page
+    board = client(dispatcher).get("/targets/?period=2024-11").content.decode()
+    assert "按实际值：未达成" in board
