@@ -15,8 +15,11 @@ never states a figure differently from the page it drills down to:
 - the red and yellow lists, the investment forecast and the targets come from
   :mod:`xianfeng.targets.selectors` (``warning_summary``, ``investment_forecast``,
   ``target_board``); warnings and forecasts not yet computed for the period are said to be missing;
+  on PostgreSQL the statistics' statement also sums what the targets board would read again from
+  the period's programme (``board_subsets``: the computed counts, the investment targets'
+  year-to-date and the entries behind), and the board takes it from there;
 - the open problems come from :func:`xianfeng.coordination.selectors.problems_bulletin_section`
-  as of the period's end (the bulletin's figures).
+  as of the period's end (the bulletin's figures, without its medians of days to close).
 
 A fixed number of queries whatever the size of the programme.
 """
@@ -57,8 +60,10 @@ from xianfeng.targets.selectors import (
     InvestmentForecast,
     TargetProgress,
     WarningSummary,
+    board_subsets,
     investment_forecast,
     target_board,
+    target_list,
     url_by_id,
     warning_summary,
 )
@@ -677,7 +682,8 @@ def _target_rows(board: list[TargetProgress]) -> list[TargetRow]:
 
 
 def _problem_panel(user: User, as_of: dt.date) -> ProblemPanel:
-    section = problems_bulletin_section(user=user, as_of=as_of, overdue_limit=OVERDUE_LIMIT)
+    # The cockpit shows no days to close: the bulletin's medians are not read.
+    section = problems_bulletin_section(user=user, as_of=as_of, overdue_limit=OVERDUE_LIMIT, medians=False)
     board = reverse("coordination:board")
     detail = url_by_id("coordination:problem_detail")
     return ProblemPanel(
@@ -752,8 +758,15 @@ def cockpit_data(
     year = period.year
     # The statistics' two project lists are not shown here: not asked for.
     # On PostgreSQL its statement also sums the chains and the funnel's stages (one scan, not two).
+    # The targets' figures over the period's programme are summed by the same statement too.
+    target_rows = list(target_list(user=user, year=year))
     stats = dispatch_statistics.period_statistics(
-        user=user, period=period, behind_limit=0, late_start_limit=0, chains=_funnel_conditions(period)
+        user=user,
+        period=period,
+        behind_limit=0,
+        late_start_limit=0,
+        chains=_funnel_conditions(period),
+        subsets=board_subsets(user=user, targets=target_rows, period=period, threat_limit=THREAT_LIMIT),
     )
     tp = stats.time_progress
     total = stats.total
@@ -770,7 +783,14 @@ def cockpit_data(
     if warnings is None:
         missing.append("warnings")
     targets = _target_rows(
-        target_board(user=user, year=year, as_of=period.end_date, threat_limit=THREAT_LIMIT)
+        target_board(
+            user=user,
+            year=year,
+            as_of=period.end_date,
+            threat_limit=THREAT_LIMIT,
+            targets=target_rows,
+            sums=stats.subsets,
+        )
     )
     problems = _problem_panel(user, period.end_date)
 

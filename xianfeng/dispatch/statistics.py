@@ -32,16 +32,17 @@ the bulletin show, so the three always agree. The rules, decided once:
 
 A fixed number of queries whatever the size of the programme. PostgreSQL: one statement gives
 the sums by kind, level, category, unit and street (GROUPING SETS over the per-project rows,
-reporting counts included) and the two lists' projects in order; then the lists' details, the
-unit and street names and the district's name. SQLite: the same figures from a grouped query
-folded in Python, and the two lists as their own queries.
+reporting counts included) and the two lists' projects in order — and, asked for, what other
+apps need summed over the same rows (the cockpit's chains, the targets board's :class:`Subset`);
+then the lists' details, the unit and street names and the district's name. SQLite: the same
+figures from a grouped query folded in Python, and the two lists as their own queries.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import operator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -254,6 +255,32 @@ class UnitReporting:
         return self
 
 
+@dataclass(frozen=True)
+class Subset:
+    """Rows of a period's statistics that another app needs summed by the same statement, so it
+    need not read the programme again (the targets' board): the entries where ``where`` holds
+    (an empty Q: every row) — how many, the sum of ``value`` (an expression over the entries,
+    which may use the statistics' year-to-date as ``F("latest_ytd")``; None: counted only), and
+    with ``shortfall`` (a share of the year's plan, in tenths of a percent) how many have a plan
+    and a value below that share of it, the first ``limit`` of them by the largest shortfall
+    (plan × share − value), then by entry id."""
+
+    where: Q
+    value: Any = None
+    shortfall: int | None = None
+    limit: int = 0
+
+
+@dataclass
+class SubsetSums:
+    """What a :class:`Subset` sums to."""
+
+    count: int
+    value: Decimal  # the sum of the subset's value (exact: the database's numeric sum)
+    short: int = 0  # rows below the shortfall's share of their plan
+    rows: list[tuple[int, Decimal, Decimal]] = field(default_factory=list)  # (entry id, planned, value)
+
+
 @dataclass
 class PeriodStatistics:
     """Every figure of a period, for a scope (the district, or one unit)."""
@@ -277,6 +304,8 @@ class PeriodStatistics:
     # Asked for with ``chains`` (PostgreSQL only): per industry chain and 0/1 condition, the rows
     # (chain id, *conditions, count, total investment, planned, year-to-date). Not in as_dict.
     chain_sums: list[tuple[Any, ...]] | None = None
+    # Asked for with ``subsets`` (PostgreSQL only): what each named subset sums to. Not in as_dict.
+    subsets: dict[str, SubsetSums] | None = None
 
     @property
     def late_starts_count(self) -> int:
@@ -415,6 +444,7 @@ class _Found:
     behind: list[tuple[int, Decimal]]
     late_starts: list[int]
     chain_sums: list[tuple[Any, ...]] | None = None
+    subsets: dict[str, SubsetSums] | None = None
 
 
 def _find(
@@ -426,6 +456,7 @@ def _find(
     behind_limit: int,
     late_start_limit: int,
     chains: dict[str, Q] | None = None,
+    subsets: dict[str, Subset] | None = None,
 ) -> _Found:
     """The sums by kind, level, category, unit and street, and the two lists.
 
@@ -442,6 +473,7 @@ def _find(
             behind_limit=behind_limit,
             late_start_limit=late_start_limit,
             chains=chains,
+            subsets=subsets,
         )
     groups = (
         entries.order_by()
@@ -486,6 +518,7 @@ def _find_postgresql(
     behind_limit: int,
     late_start_limit: int,
     chains: dict[str, Q] | None = None,
+    subsets: dict[str, Subset] | None = None,
 ) -> _Found:
     # "behind" needs the year-to-date twice over; the rows carry whether a project is judged at
     # all, and the comparison with the time progress is made on the materialised year-to-date.
@@ -502,16 +535,33 @@ def _find_postgresql(
         for name, q in (chains or {}).items()
     }
     chain_columns = ["project__chain_id", *chain_flags] if chains is not None else []
+    # With ``subsets``: per subset, whether the row is in it (0/1) and its value, when summed.
+    named = list((subsets or {}).items())
+    subset_columns: dict[str, Any] = {}
+    subset_names: list[str] = []  # their names in the statement (see _subsets_sql)
+    for k, (_name, subset) in enumerate(named):
+        if subset.where:
+            subset_columns[f"xf_subset_{k}"] = Case(
+                When(subset.where, then=Value(1)), default=Value(0), output_field=IntegerField()
+            )
+            subset_names.append(f"sw{k}")
+        if subset.value is not None:
+            subset_columns[f"xf_subset_value_{k}"] = subset.value
+            subset_names.append(f"sv{k}")
+        elif subset.shortfall is not None:
+            raise ValueError("a subset's shortfall needs its value")
     rows = (
         entries.order_by()
-        .annotate(dim_total=F("project__total_investment"), **one, **chain_flags)
+        .annotate(dim_total=F("project__total_investment"), **one, **chain_flags, **subset_columns)
         .values_list(
+            # The subsets' columns first: their own passes over the rows read no further.
+            *subset_columns,
+            "pk",
+            "planned_investment",
             *DIMENSIONS,
             "dim_total",
-            "planned_investment",
             "latest_ytd",
             *one,
-            "pk",
             "serial",
             "planned_start_month",
             *chain_columns,
@@ -521,7 +571,18 @@ def _find_postgresql(
     dims = [f"d{i}" for i in range(len(DIMENSIONS))]
     measures = ["total", "planned", "ytd", *(f"f_{name}" for name in FLAGS)]
     extra = [f"c{i}" for i in range(len(chain_columns))]
-    columns = [*dims, *measures, "pk", "serial", "start_month", *extra]
+    columns = [
+        *subset_names,
+        "pk",
+        "planned",
+        *dims,
+        "total",
+        "ytd",
+        *measures[3:],
+        "serial",
+        "start_month",
+        *extra,
+    ]
     sets = [f"({d})" for d in dims] + ([f"({', '.join(extra)})"] if extra else [])
     tail = "".join(f", {c}" for c in extra)
     null_tail = ", NULL" * len(extra)
@@ -531,8 +592,11 @@ def _find_postgresql(
     sums = [
         f"SUM(CASE WHEN {behind} THEN 1 ELSE 0 END)" if m == "f_behind" else f"SUM({m})" for m in measures
     ]
+    subset_ctes, subset_branches = (
+        _subsets_sql(named, set(subset_names), n_flags=len(FLAGS), null_tail=null_tail) if named else ("", "")
+    )
     sql = f"""
-        WITH base ({", ".join(columns)}) AS MATERIALIZED ({inner})
+        WITH base ({", ".join(columns)}) AS MATERIALIZED ({inner}){subset_ctes}
         SELECT 'sum', GROUPING({", ".join(dims)}), {", ".join(dims)}, COUNT(*), {", ".join(sums)}{tail}
           FROM base GROUP BY GROUPING SETS ({", ".join(sets)})
         UNION ALL
@@ -544,24 +608,33 @@ def _find_postgresql(
         SELECT 'late', ROW_NUMBER() OVER (ORDER BY start_month, planned DESC, serial, pk),
                NULL, NULL, NULL, pk, NULL, NULL, NULL, NULL, NULL, {nulls}{null_tail}
           FROM (SELECT pk, start_month, planned, serial FROM base WHERE f_due = 1 AND f_started = 0
-                 ORDER BY start_month, planned DESC, serial, pk LIMIT %s) AS late
+                 ORDER BY start_month, planned DESC, serial, pk LIMIT %s) AS late{subset_branches}
     """
+    subset_limits = [max(s.limit, 0) for _name, s in named if s.shortfall is not None]
     n_dims = len(DIMENSIONS)
     tables: list[dict[Any, list[Any]]] = [{} for _ in DIMENSIONS]
     behind_rows: list[tuple[int, int, Decimal]] = []
     late: list[tuple[int, int]] = []
     chain_sums: list[tuple[Any, ...]] | None = [] if extra else None
     n_sums = 1 + len(measures)  # COUNT(*) and the measures
+    found_subsets: dict[str, SubsetSums] = {}
+    subset_rows: list[tuple[int, int, int, Decimal, Decimal]] = []  # subset, rank, pk, planned, value
     with transaction.atomic(), connection.cursor() as cursor:
         # For this statement only: no JIT (the planner prices the rarely-run fallback subquery of
         # every row, crosses jit_above_cost, and compiling then costs more than the whole query),
         # and room to keep the per-project rows in memory.
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '32MB'")
-        cursor.execute(sql, (*params, max(behind_limit, 0), max(late_start_limit, 0)))
+        cursor.execute(sql, (*params, max(behind_limit, 0), max(late_start_limit, 0), *subset_limits))
         for row in cursor.fetchall():
             what, mark = row[0], row[1]
-            if what == "sum":
+            if what == "subset":
+                found_subsets[named[mark][0]] = SubsetSums(
+                    count=row[7], value=_money(row[10]) if row[10] is not None else ZERO, short=row[11]
+                )
+            elif what == "subset_row":
+                subset_rows.append((row[6], mark, row[5], row[9], row[10]))
+            elif what == "sum":
                 # GROUPING(...) has a bit per dimension, the first the highest; 0 where grouped by it.
                 # All ones: the chains' set (grouped by none of the dimensions).
                 index = next((i for i in range(n_dims) if not mark >> (n_dims - 1 - i) & 1), None)
@@ -574,12 +647,65 @@ def _find_postgresql(
                 behind_rows.append((mark, row[5], row[10]))
             else:
                 late.append((mark, row[5]))
+    for k, _rank, pk, planned, value in sorted(subset_rows):
+        found_subsets[named[k][0]].rows.append((pk, planned, value))
     return _Found(
         tables,
         [(pk, ytd) for _, pk, ytd in sorted(behind_rows)],
         [pk for _, pk in sorted(late)],
         chain_sums,
+        found_subsets if named else None,
     )
+
+
+def _subsets_sql(
+    named: list[tuple[str, Subset]], columns: set[str], *, n_flags: int, null_tail: str
+) -> tuple[str, str]:
+    """The statement's parts for ``subsets`` (see :class:`Subset`) over the materialised rows
+    ``base`` (``columns``: ``sw<k>``, in subset k (0/1), absent when it holds every row;
+    ``sv<k>``, its value): more common table expressions, and more branches. One pass sums them
+    all (one row per subset: ``'subset'``, k, …, count, value, how many fall short); each
+    shortfall adds its first rows in order (``'subset_row'``, rank, …, entry id, k, …, planned,
+    value), cut at a LIMIT parameter. A shortfall is computed once per row (numeric arithmetic
+    costs), in its own materialised table of the subset's rows with a plan."""
+    ctes: list[str] = []
+    aggregates: list[str] = []
+    unpivot: list[str] = []
+    branches: list[str] = []
+    flag_nulls = ", NULL" * (n_flags - 1)
+    for k, (_name, subset) in enumerate(named):
+        member = f"sw{k} = 1" if f"sw{k}" in columns else "TRUE"
+        aggregates.append(f"COUNT(*) FILTER (WHERE {member}) AS xn{k}")
+        aggregates.append(
+            f"SUM(sv{k}) FILTER (WHERE {member}) AS xv{k}"
+            if subset.value is not None
+            else f"NULL::numeric AS xv{k}"
+        )
+        if subset.shortfall is None:
+            aggregates.append(f"0 AS xb{k}")
+        else:
+            share = int(subset.shortfall)
+            ctes.append(
+                f"""short{k} AS MATERIALIZED (
+            SELECT pk, planned, sv{k} AS value, planned * {share} - sv{k} * 1000 AS short
+              FROM base WHERE {member} AND planned > 0)"""
+            )
+            aggregates.append(f"(SELECT COUNT(*) FROM short{k} WHERE short > 0) AS xb{k}")
+            branches.append(
+                f"""
+        UNION ALL
+        SELECT 'subset_row', ROW_NUMBER() OVER (ORDER BY short DESC, pk), NULL, NULL, NULL, pk, {k},
+               NULL, NULL, planned, value, NULL{flag_nulls}{null_tail}
+          FROM (SELECT pk, planned, value, short FROM short{k} WHERE short > 0
+                 ORDER BY short DESC, pk LIMIT %s) AS subset_{k}"""
+            )
+        unpivot.append(f"({k}, a.xn{k}, a.xv{k}, a.xb{k})")
+    aggregate = f"""
+        UNION ALL
+        SELECT 'subset', u.k, NULL, NULL, NULL, NULL, NULL, u.n, NULL, NULL, u.v, u.b{flag_nulls}{null_tail}
+          FROM (SELECT {", ".join(aggregates)} FROM base) AS a
+          CROSS JOIN LATERAL (VALUES {", ".join(unpivot)}) AS u (k, n, v, b)"""
+    return "".join(f",\n        {cte}" for cte in ctes), aggregate + "".join(branches)
 
 
 def _district_name() -> str:
@@ -599,12 +725,15 @@ def period_statistics(
     behind_limit: int = BEHIND_LIMIT,
     late_start_limit: int = LATE_START_LIMIT,
     chains: dict[str, Q] | None = None,
+    subsets: dict[str, Subset] | None = None,
 ) -> PeriodStatistics:
     """All the figures of ``period`` as ``user`` may see them, in a fixed number of queries
     (PostgreSQL: five; SQLite: seven) whatever the size of the programme.
 
     ``chains`` (named conditions on the entries): on PostgreSQL, the same statement also sums the
-    entries per industry chain and those conditions (``chain_sums``); elsewhere ``chain_sums`` is None."""
+    entries per industry chain and those conditions (``chain_sums``); elsewhere ``chain_sums`` is None.
+    ``subsets`` (named :class:`Subset`): likewise on PostgreSQL, what each sums to (``subsets``);
+    elsewhere None (the caller computes them on its own)."""
     scope, _unit = statistics_scope(user=user)
     end = period.end_date
     month = period.month
@@ -638,6 +767,7 @@ def period_statistics(
         behind_limit=behind_limit,
         late_start_limit=late_start_limit,
         chains=chains,
+        subsets=subsets,
     )
     kind_sums, level_sums, category_sums, unit_sums, street_sums = found.tables
 
@@ -812,6 +942,7 @@ def period_statistics(
         reporting=reporting,
         reporting_total=reporting_total,
         chain_sums=found.chain_sums,
+        subsets=found.subsets,
     )
 
 

@@ -34,6 +34,7 @@ from django.db import models as db
 from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.http import Http404
 from django.urls import reverse
+from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -41,6 +42,7 @@ from xianfeng.audit.choices import ChangeAction
 from xianfeng.audit.models import ChangeRecord
 from xianfeng.dispatch.choices import HANDED_IN_STATUSES
 from xianfeng.dispatch.models import MonthlyReport, ReportingPeriod, month_end
+from xianfeng.dispatch.statistics import Subset, SubsetSums
 from xianfeng.dispatch.statistics import percent as _percent
 from xianfeng.org.choices import UNIT_ROLES
 from xianfeng.org.models import Department, User
@@ -249,7 +251,8 @@ def current_value(
 
 
 def _date_words(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+    # Translators: a Django date format (django.utils.dateformat), e.g. "M j, Y".
+    return dateformat.format(day, _("Y年n月j日"))
 
 
 def judge(
@@ -513,14 +516,34 @@ def _decimal(value: Any) -> Decimal:
 
 
 def _investment(
-    *, user: User, target: Target, as_of: dt.date, expected: Decimal, limit: int
+    *,
+    user: User,
+    target: Target,
+    as_of: dt.date,
+    expected: Decimal,
+    limit: int,
+    known: SubsetSums | None = None,
 ) -> tuple[Decimal, list[Threat], int]:
     """An investment target's value (its year-to-date sum, district-wide) with the entries the
     user may see whose year-to-date is below the expected share of their year's plan — largest
     shortfall first, the first ``limit`` of them — and how many there are. One statement over
     the rows (:func:`definitions.with_ytd`; the sum and the count are window aggregates over
     every row, the behind rows sort first and are cut at ``limit``), one for the reporting period
-    it reads, one for the details of those listed."""
+    it reads, one for the details of those listed. ``known``: the same figures summed by the
+    dispatch statistics' statement (:func:`board_subsets`); then only the details are read."""
+    if known is not None:
+        current, count, listed = known.value, known.short, known.rows[:limit]
+    else:
+        current, count, listed = _investment_rows(
+            user=user, target=target, as_of=as_of, expected=expected, limit=limit
+        )
+    return current, _investment_threats(listed, expected), count
+
+
+def _investment_rows(
+    *, user: User, target: Target, as_of: dt.date, expected: Decimal, limit: int
+) -> tuple[Decimal, int, list[tuple[int, Any, Any]]]:
+    """(value, how many are behind, the first ``limit`` of them as (entry id, planned, ytd))."""
     d = target.definition
     visible = ProgrammeEntry.objects.restrict(user, "view")  # type: ignore[attr-defined]
     shown: Any = (
@@ -558,7 +581,11 @@ def _investment(
         found = sorted(cursor.fetchall(), key=lambda row: row[0])
     current = _decimal(found[0][3]).quantize(definitions.CENTS)
     count = int(found[0][4] or 0)
-    listed = [(pk, planned, ytd) for _rank, pk, planned, ytd, _n in found[1 : limit + 1]]
+    return current, count, [(pk, planned, ytd) for _rank, pk, planned, ytd, _n in found[1 : limit + 1]]
+
+
+def _investment_threats(listed: list[tuple[int, Any, Any]], expected: Decimal) -> list[Threat]:
+    """The listed entries (entry id, planned, year-to-date) with why in words (one query)."""
     share = expected / HUNDRED
     entries_by_pk = (
         ProgrammeEntry.objects.select_related("project", "project__lead_unit").in_bulk(
@@ -595,7 +622,7 @@ def _investment(
                 url=detail(entry.project.pk),
             )
         )
-    return current, threats, count
+    return threats
 
 
 # ---------------------------------------------------------------- the read functions
@@ -610,6 +637,7 @@ def _progress(
     forecast: TargetForecast | None,
     threat_limit: int,
     evaluation: definitions.Evaluation | None = None,
+    known: SubsetSums | None = None,
 ) -> TargetProgress:
     expected = expected_percent(target, as_of)
     threats: list[Threat] = []
@@ -617,7 +645,7 @@ def _progress(
     if is_investment_target(target):
         # The value and the threats in one pass over the rows.
         current, threats, count = _investment(
-            user=user, target=target, as_of=as_of, expected=expected, limit=threat_limit
+            user=user, target=target, as_of=as_of, expected=expected, limit=threat_limit, known=known
         )
         goal, denominator = target.target_value, None
         if current >= goal:
@@ -721,14 +749,72 @@ def _forecasts(targets: list[Target], as_of: dt.date) -> dict[int, TargetForecas
     return {row.target_id: row for row in rows}
 
 
+def _subset_key(target: Target, as_of: dt.date, what: str) -> str:
+    """A subset's name: the target, the as-of date and what is summed (for an investment target,
+    with how many threats are listed), so sums asked for another date or length are not used."""
+    return f"target-{target.pk}-{as_of.isoformat()}-{what}"
+
+
+def board_subsets(
+    *, user: User, targets: list[Target], period: ReportingPeriod, threat_limit: int = BOARD_THREATS
+) -> dict[str, Subset]:
+    """What the dispatch statistics' statement of ``period`` can sum for the board of ``targets``
+    as of the period's end (``period_statistics(..., subsets=...)``), so that the board
+    (``target_board(..., sums=stats.subsets)``) need not read the programme again: the computed
+    targets over the programme entries of the period's year — counts (the value and "all of
+    them"), and investment targets (the year-to-date summed by :func:`definitions.with_ytd`'s
+    rule, with the entries behind the expected share of their plan). Only for a user who sees
+    every entry: a target's value is district-wide, the statistics' rows are the user's."""
+    subsets: dict[str, Subset] = {}
+    if not _sees_all(user):
+        return subsets
+    as_of = period.end_date
+    for target in targets:
+        d = target.definition or {}
+        if (
+            target.source != Source.COMPUTED
+            or d.get("entity") != "entries"
+            or (d.get("filters") or {}).get("year") != period.year
+        ):
+            continue  # another year's entries, or all years': not the statistics' rows
+        if definitions.batchable(d):
+            subsets[_subset_key(target, as_of, "value")] = Subset(
+                where=definitions.entries_q(d, as_of, programme=period.year)
+            )
+            subsets[_subset_key(target, as_of, "all")] = Subset(
+                where=definitions.entries_q(d, programme=period.year)
+            )
+        elif is_investment_target(target):
+            subsets[_subset_key(target, as_of, f"ytd-{threat_limit}")] = Subset(
+                where=definitions.entries_q(d, as_of, programme=period.year),
+                value=definitions.ytd_over_statistics(as_of),
+                # The expected share in tenths of a percent (one decimal place), as _investment_rows.
+                shortfall=int(expected_percent(target, as_of) * 10),
+                limit=threat_limit,
+            )
+    return subsets
+
+
 def target_board(
-    *, user: User, year: int, as_of: dt.date, threat_limit: int = BOARD_THREATS
+    *,
+    user: User,
+    year: int,
+    as_of: dt.date,
+    threat_limit: int = BOARD_THREATS,
+    targets: list[Target] | None = None,
+    sums: dict[str, SubsetSums] | None = None,
 ) -> list[TargetProgress]:
     """Every target of ``year`` the user may see, as of ``as_of``, in the board's order, with the
-    first ``threat_limit`` projects that threaten each (and how many there are)."""
-    targets = list(target_list(user=user, year=year))
+    first ``threat_limit`` projects that threaten each (and how many there are).
+
+    ``targets``: :func:`target_list` of ``year``, when already read. ``sums``: what the dispatch
+    statistics summed for :func:`board_subsets` (same user, the period ending ``as_of``; None
+    where the database does not sum them): the targets found there are not evaluated again."""
+    if targets is None:
+        targets = list(target_list(user=user, year=year))
     if not targets:
         return []
+    sums = sums or {}
     manual = [t.pk for t in targets if t.source == Source.MANUAL]
     values: dict[int, list[TargetValue]] = {pk: [] for pk in manual}
     if manual:
@@ -737,9 +823,19 @@ def target_board(
         ):
             values[value.target_id].append(value)
     forecasts = _forecasts(targets, as_of)
-    # The computed counts of programme entries, all in one statement.
-    counted = [t for t in targets if t.source == Source.COMPUTED and definitions.batchable(t.definition)]
-    evaluations = dict(
+    # The computed counts of programme entries: summed by the statistics, else all in one statement.
+    evaluations: dict[int, definitions.Evaluation] = {}
+    counted = []
+    for t in targets:
+        if t.source != Source.COMPUTED or not definitions.batchable(t.definition):
+            continue
+        met, every = sums.get(_subset_key(t, as_of, "value")), sums.get(_subset_key(t, as_of, "all"))
+        if met is None or every is None:
+            counted.append(t)
+            continue
+        denominator = Decimal(every.count) if t.definition.get("denominator") else None
+        evaluations[t.pk] = definitions.Evaluation(Decimal(met.count), denominator)
+    evaluations.update(
         zip(
             [t.pk for t in counted],
             definitions.evaluate_counts([t.definition for t in counted], as_of),
@@ -755,6 +851,7 @@ def target_board(
             forecast=forecasts.get(t.pk),
             threat_limit=threat_limit,
             evaluation=evaluations.get(t.pk),
+            known=sums.get(_subset_key(t, as_of, f"ytd-{threat_limit}")) if is_investment_target(t) else None,
         )
         for t in targets
     ]
@@ -1193,7 +1290,7 @@ def project_signals(*, user: User, project: Project) -> list[SignalHistoryRow]:
     return [
         SignalHistoryRow(
             period_key=f"{y:04d}-{m:02d}",
-            period_label=f"{y}年{m}月",
+            period_label=_("%(year)s年%(month)s月") % {"year": y, "month": m},
             colour=colour,
             colour_label=colour_label(colour),
             start_colour=start,

@@ -313,6 +313,43 @@ def test_fixed_number_of_queries(world: World, dispatcher: Any, unit_a: Any, uni
     assert after <= 10
 
 
+def test_subsets_summed_by_the_same_statement(world: World, dispatcher: Any) -> None:
+    from django.db.models import F, Q
+
+    from xianfeng.dispatch.statistics import Subset
+
+    november = world.periods[11]
+    subsets = {
+        # P1, P2, P5, P6: counted only.
+        "province_city": Subset(where=Q(level__in=["province", "city"])),
+        # P1, P2 and P4 started by 30 November (P5 on 2 December).
+        "started": Subset(where=Q(project__actual_start__lte=november.end_date)),
+        # Every row; below 91.7 % of the plan: all six, the largest shortfalls P4 (2400 × 0.917 −
+        # 1200 = 1000.8) and P5 (917 − 0); the year-to-date 750 + 250 + 0 + 1200 + 0 + 0.
+        "all": Subset(where=Q(), value=F("latest_ytd"), shortfall=917, limit=2),
+        # Another value: the plans of the continuing projects (P1 1200, P4 2400).
+        "continuing": Subset(where=Q(kind=Kind.CONTINUING), value=F("planned_investment")),
+    }
+    stats = period_statistics(user=dispatcher, period=november, subsets=subsets)
+    if connection.vendor != "postgresql":
+        assert stats.subsets is None  # summed by the caller on its own
+        return
+    assert stats.subsets is not None
+    found = {
+        name: (s.count, s.value, s.short, [pk for pk, _p, _v in s.rows]) for name, s in stats.subsets.items()
+    }
+    entries = world.entries
+    assert found == {
+        "province_city": (4, D(0), 0, []),
+        "started": (3, D(0), 0, []),
+        "all": (6, D("2200.00"), 6, [entries["P4"].pk, entries["P5"].pk]),
+        "continuing": (2, D("3600.00"), 0, []),
+    }
+    assert stats.subsets["all"].rows[0][1:] == (D("2400.00"), D("1200.00"))
+    # The statistics themselves are as without them.
+    assert stats.total.invested_ytd == D("2200.00")
+
+
 # ---------------------------------------------------------------- the real services agree
 
 
