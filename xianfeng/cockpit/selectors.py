@@ -643,7 +643,9 @@ def _target_rows(board: list[TargetProgress]) -> list[TargetRow]:
     rows = []
     for progress in board:
         target = progress.target
-        forecast = progress.forecast
+        # A forecast settled by the deadline (one "run": the actual value) adds nothing to the
+        # status badge, and "unlikely 0.0%" next to "missed" reads as a second verdict.
+        forecast = progress.forecast if progress.forecast and progress.forecast.samples > 1 else None
         rows.append(
             TargetRow(
                 id=target.pk,

@@ -451,3 +451,37 @@ def test_targets_at_risk_count_follows_an_unlikely_forecast(world: World, dispat
     [row] = data.targets
     assert (row.status, row.verdict, row.probability_percent) == ("at_risk", "unlikely", D("5.0"))
     assert "完成概率仅5.0%" in row.reason
+
+
+def test_a_forecast_settled_by_the_deadline_shows_no_probability(world: World, dispatcher: Any) -> None:
+    from django.utils import timezone
+
+    from xianfeng.targets.models import Target, TargetForecast
+
+    target = Target.objects.create(
+        code="h1-parks",
+        year=2024,
+        name="上半年建成口袋公园5处",
+        owner_unit=world.units["A"],
+        start_date=dt.date(2024, 1, 1),
+        deadline=dt.date(2024, 6, 30),
+        target_value=D("5"),
+        unit_of_measure="处",
+        source="manual",
+    )
+    forecast = TargetForecast.objects.create(
+        target=target,
+        year=2024,
+        month=11,
+        probability=D("0.0"),
+        expected_value=D("0"),
+        samples=1,
+        method="settled",
+        computed_at=timezone.now(),
+    )
+    row = nov(world, dispatcher).targets[0]
+    assert row.status == "missed" and (row.verdict, row.probability_percent) == ("", None)
+    forecast.samples, forecast.method, forecast.probability = 2000, "montecarlo", D("12.5")
+    forecast.save()
+    row = nov(world, dispatcher).targets[0]
+    assert (row.verdict, row.probability_percent) == ("unlikely", D("12.5"))
