@@ -45,7 +45,6 @@ from xianfeng.coordination.forms import (
 )
 from xianfeng.coordination.models import TeamMember
 from xianfeng.lib import clock
-from xianfeng.lib.errors import messages_of
 from xianfeng.org.choices import UNIT_ROLES, Role
 from xianfeng.org.models import Leader
 from xianfeng.projects.models import Project
@@ -74,9 +73,12 @@ def _require_role(request: HttpRequest, roles: set[str], message: str) -> None:
 
 
 def _refused(request: HttpRequest, exc: Exception) -> None:
-    """A step the services refused: say why; nothing was changed."""
+    """A step the services refused: say why; nothing was changed.
+
+    The services' messages name what is wrong in words; the field codes they are keyed by
+    ("note", "file", "action") mean nothing to a reader, so they are left out here."""
     if isinstance(exc, ValidationError):
-        for line in messages_of(exc):
+        for line in exc.messages:
             messages.error(request, line)
     else:
         messages.error(request, str(exc) or _("您无权进行此操作"))

@@ -408,6 +408,15 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 @transaction.atomic
+def _digest_body(body: str, *, limit: int = 200) -> str:
+    """A message's body shortened for the digest, every line indented under its numbered title
+    (a body of several lines would otherwise start its second line at the margin)."""
+    text = (body or "").strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return "\n   ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 def send_daily_digest(*, day: dt.date) -> int:
     """Queue one e-mail per digest user listing ``day``'s messages still unread; returns how many.
 
@@ -448,7 +457,13 @@ def send_daily_digest(*, day: dt.date) -> int:
                 "user": user,
                 "day": day,
                 "items": [
-                    {"n": n, "event": event_label(n.event), "link": absolute_link(n.link)} for n in items
+                    {
+                        "n": n,
+                        "event": event_label(n.event),
+                        "body": _digest_body(n.body),
+                        "link": absolute_link(n.link),
+                    }
+                    for n in items
                 ],
                 "inbox_link": absolute_link(reverse("notifications:inbox")),
                 "preferences_link": absolute_link(reverse("notifications:preferences")),

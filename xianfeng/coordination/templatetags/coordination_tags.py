@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -36,3 +39,14 @@ def status_class(status: str) -> str:
 @register.filter
 def level_class(level: int) -> str:
     return _LEVEL.get(int(level or 1), "text-bg-light border")
+
+
+@register.filter
+def bracketed(value: object) -> str:
+    """``value`` in the brackets of the reader's language: （…） in Chinese, " (…)" in English.
+
+    Uses the catalogue's generic bracket string (also used by the dispatch workbook), so the
+    English page gets ASCII brackets without a new message to translate.
+    """
+    text = conditional_escape(gettext("（%(header)s）")) % {"header": conditional_escape(value)}
+    return mark_safe(text)  # both parts are escaped above

@@ -149,6 +149,7 @@ def test_upload_through_the_page_shows_the_reason(client, clerk_a, project_a) ->
         follow=True,
     )
     assert "不是允许的类型" in response.content.decode()
+    assert "file：" not in response.content.decode()  # the reason, not the form field's code
     assert not ProblemAttachment.objects.exists()
     client.post(
         f"/coordination/problems/{problem.pk}/attachments/", {"file": SimpleUploadedFile("x.pdf", PDF)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -278,3 +279,53 @@ def test_every_transition_form_on_the_detail_page_is_one_the_user_may_take(world
     page = client.get(_pages(world)["detail"]).content.decode()
     assert 'value="accept"' not in page
     assert ProblemAction.ACCEPT == "accept"
+
+
+def test_a_refused_step_says_why_in_words_not_field_codes(world) -> None:
+    """The services key their reasons by field ("note", "action"); the page shows only the reason."""
+    problem, bureau_clerk = world["problem"], world["users"]["bureau_clerk"]
+    url = f"/coordination/problems/{problem.pk}/transition/"
+    _post(bureau_clerk, url, {"action": "accept"})
+    _post(bureau_clerk, url, {"action": "resolve", "resolution": "指标已下达"})
+    page = _post(world["users"]["clerk_a"], url, {"action": "reopen", "note": ""}).content.decode()
+    assert "请填写退回重办的理由" in page
+    assert "note：" not in page
+    page = _post(world["users"]["clerk_a"], url, {"action": "bogus"}).content.decode()
+    assert "action：" not in page
+    problem.refresh_from_db()
+    assert problem.status == ProblemStatus.RESOLVED
+
+
+def test_the_english_problem_page_uses_english_brackets(world) -> None:
+    problem, clerk_a = world["problem"], world["users"]["clerk_a"]
+    url = f"/coordination/problems/{problem.pk}/transition/"
+    _post(world["users"]["bureau_clerk"], url, {"action": "accept"})
+    _post(world["users"]["bureau_clerk"], url, {"action": "resolve", "resolution": "指标已下达"})
+    _post(clerk_a, url, {"action": "close", "note": "确认"})
+    problem.refresh_from_db()
+    assert problem.status == ProblemStatus.CLOSED
+
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english.force_login(clerk_a)
+    page = english.get(f"/coordination/problems/{problem.pk}/").content.decode()
+    assert "区自然资源局 (Lead)" in page
+    assert "(5 working days)" in page
+    assert "Closed at" in page and "(Took " in page
+    for chinese_bracket in ["（Lead）", "（5 working days）", "（Took"]:
+        assert chinese_bracket not in page
+    chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    chinese.force_login(clerk_a)
+    page = chinese.get(f"/coordination/problems/{problem.pk}/").content.decode()
+    assert "区自然资源局（牵头）" in page and "（5 个工作日）" in page and "销号时间" in page
+
+
+def test_instruction_and_supervision_lists_scroll_sideways_on_a_phone(world) -> None:
+    client = Client()
+    client.force_login(world["users"]["dispatcher"])
+    for url in ["/coordination/instructions/", "/coordination/supervision/"]:
+        page = client.get(url).content.decode()
+        assert '<div class="table-responsive"><table' in page, url
+    # On the board the title and the project keep a readable width; the table scrolls instead.
+    board = client.get("/coordination/").content.decode()
+    rows = len(re.findall(r'href="/coordination/problems/\d+/"', board))
+    assert rows >= 1 and board.count('style="min-width: 9em"') == 2 * rows

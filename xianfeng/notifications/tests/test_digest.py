@@ -100,3 +100,15 @@ def test_no_digest_without_an_address_or_with_email_off(digest_user) -> None:
     digest_user.email = ""
     digest_user.save()
     assert services.send_daily_digest(day=DAY) == 0
+
+
+def test_a_body_of_several_lines_stays_indented_under_its_title(digest_user) -> None:
+    """Problem messages have bodies of two or three lines; each line sits under its numbered title."""
+    body = "【甲项目】用地问题：指标未落实\n自然资源局填报员（自然资源局）确认销号，用时 9 天。"
+    _message(digest_user, "multi", "问题已销号：指标未落实", body=body)
+    _message(digest_user, "long", "很长的消息", hour=11, body="长" * 300)
+    assert services.send_daily_digest(day=DAY) == 1
+    text = Delivery.objects.get(event="notifications.digest").payload["body"]
+    assert "\n   【甲项目】用地问题：指标未落实\n   自然资源局填报员（自然资源局）确认销号" in text
+    # A long body is cut at 200 characters, as before.
+    assert "\n   " + "长" * 199 + "…\n" in text
