@@ -20,6 +20,12 @@ from xianfeng.targets.models import Target
 NONE = [("", "—")]
 
 
+def _date_widget() -> forms.DateInput:
+    # A date input only takes ISO dates: without the format, Chinese pages render 2024/01/01 and
+    # the browser shows the field empty (an edited target would lose its dates).
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 def _style(form: forms.Form) -> None:
     """Bootstrap classes on every widget."""
     for field in form.fields.values():
@@ -48,8 +54,8 @@ class TargetForm(forms.Form):
     name = forms.CharField(label=_("目标名称"), max_length=200)
     owner_unit = forms.ModelChoiceField(label=_("责任单位"), queryset=Department.objects.all())
     leader = forms.ModelChoiceField(label=_("分管领导"), queryset=Leader.objects.all(), required=False)
-    start_date = forms.DateField(label=_("起算日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    deadline = forms.DateField(label=_("完成时限"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label=_("起算日期"), widget=_date_widget())
+    deadline = forms.DateField(label=_("完成时限"), widget=_date_widget())
     unit_of_measure = forms.CharField(label=_("计量单位"), max_length=20)
     baseline_value = forms.DecimalField(label=_("基数"), max_digits=18, decimal_places=4, initial=0)
     target_value = forms.DecimalField(label=_("目标值"), max_digits=18, decimal_places=4, required=False)
@@ -95,9 +101,7 @@ class TargetForm(forms.Form):
         label=_("计划开工月份不晚于"), min_value=1, max_value=12, required=False
     )
     d_date_field = forms.ChoiceField(label=_("日期条件"), choices=_date_choices(), required=False)
-    d_on_or_before = forms.DateField(
-        label=_("在此日期及以前"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    d_on_or_before = forms.DateField(label=_("在此日期及以前"), required=False, widget=_date_widget())
     d_denominator = forms.BooleanField(label=_("占全部（同样条件、不含日期条件）"), required=False)
     d_target_all = forms.BooleanField(label=_("目标值为全部"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -208,17 +212,42 @@ class TargetForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        # The simple checks the service makes too, here so that every mistake of the form shows at
+        # once, next to its field (the service stops at the first group of them).
+        start, deadline = data.get("start_date"), data.get("deadline")
+        if start and deadline and deadline < start:
+            self.add_error(
+                "deadline",
+                _("完成时限 %(deadline)s 早于起算日期 %(start)s") % {"deadline": deadline, "start": start},
+            )
+        if data.get("target_value") == 0:
+            self.add_error("target_value", _("目标值不能为 0"))
         if data.get("source") == Source.COMPUTED:
-            try:
-                self.definition = definitions.validate(self._definition(data))
-            except ValidationError as error:
-                for message in error.message_dict.get("definition", error.messages):
-                    self.add_error(None, message)
+            if data.get("d_date_field") and not data.get("d_on_or_before"):
+                if "d_on_or_before" not in self.errors:
+                    self.add_error("d_on_or_before", _("选了日期条件，请填写此日期"))
+            else:
+                try:
+                    self.definition = definitions.validate(self._definition(data))
+                except ValidationError as error:
+                    for message in error.message_dict.get("definition", error.messages):
+                        self.add_error(None, message)
         else:
             self.definition = {}
-        if data.get("target_value") is None and self.definition.get("target") != "all":
+        missing = data.get("target_value") is None and "target_value" not in self.errors
+        if missing and self.definition.get("target") != "all":
             self.add_error("target_value", _("请填写目标值"))
         return data
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """The service's messages next to the fields they name (others above the form)."""
+        if not hasattr(error, "error_dict"):
+            for message in error.messages:
+                self.add_error(None, message)
+            return
+        for name, messages in error.message_dict.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
 
     def fields_for_service(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -251,6 +251,29 @@ class WarningRule(models.Model):
     def __str__(self) -> str:
         return str(self.get_rule_display())
 
+    def described(self) -> str:
+        """The rule in words with its current thresholds (the stored ``note`` is written once and
+        goes stale when the thresholds change; nor is it translated)."""
+
+        def n(value: Decimal) -> str:
+            return f"{Decimal(value).normalize():f}"
+
+        words = {"yellow": n(self.yellow_at), "red": n(self.red_at)}
+        if self.rule == WarningRuleKind.START:
+            if self.yellow_at == 0:
+                text = _("计划开工月末未开工为黄灯，逾期%(red)s个月及以上为红灯") % words
+            else:
+                text = _("逾期%(yellow)s个月及以上未开工为黄灯，逾期%(red)s个月及以上为红灯") % words
+        elif self.rule == WarningRuleKind.PACE:
+            text = _("落后时间进度%(yellow)s–%(red)s个百分点为黄灯，超过%(red)s个百分点为红灯") % words
+        elif self.yellow_at <= 1:
+            text = _("逾期报送或本期未报为黄灯，连续%(red)s期未报为红灯") % words
+        else:
+            text = _("逾期报送或连续%(yellow)s期未报为黄灯，连续%(red)s期未报为红灯") % words
+        if not self.enabled:
+            text = _("%(rule)s（已停用）") % {"rule": text}
+        return str(text)
+
 
 class ProjectSignalQuerySet(RestrictedQuerySet):
     def _restrict(self, user: Any, action: Action) -> ProjectSignalQuerySet:

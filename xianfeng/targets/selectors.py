@@ -36,7 +36,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import dateformat
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from xianfeng.audit.choices import ChangeAction
 from xianfeng.audit.models import ChangeRecord
@@ -255,6 +255,11 @@ def _date_words(day: dt.date) -> str:
     return dateformat.format(day, _("Y年n月j日"))
 
 
+def _then(first: str, second: str) -> str:
+    """Two sentences one after the other (run together in Chinese, a space between in English)."""
+    return pgettext("two sentences", "%(first)s%(second)s") % {"first": first, "second": second}
+
+
 def judge(
     target: Target,
     as_of: dt.date,
@@ -305,7 +310,7 @@ def judge(
             "unit": unit,
         }
         if threat_count:
-            reason += _("有 %(n)s 个项目未达到要求。") % {"n": threat_count}
+            reason = _then(reason, _("有 %(n)s 个项目未达到要求。") % {"n": threat_count})
         return TargetStatus.MISSED, reason, progress, expected, gap
     assert gap is not None
     if gap < -target.at_risk_margin:
@@ -321,13 +326,22 @@ def judge(
             "m": target.at_risk_margin,
         }
         if threat_count:
-            reason += _("有 %(n)s 个项目拖后。") % {"n": threat_count}
+            reason = _then(reason, _("有 %(n)s 个项目拖后。") % {"n": threat_count})
         return TargetStatus.AT_RISK, reason, progress, expected, gap
     if probability is not None and probability < UNLIKELY:
-        reason = _(
-            "截至%(day)s%(figures)s，完成进度 %(p)s%%，应达进度 %(e)s%%，"
-            "但按各项目自身进度模拟，完成概率仅%(prob)s%%，存在风险。"
-        ) % {
+        # A computed target is simulated from its projects' own pace; a reported one from the
+        # month-on-month growth of its own values (there are no projects behind it).
+        if target.source == Source.MANUAL:
+            sentence = _(
+                "截至%(day)s%(figures)s，完成进度 %(p)s%%，应达进度 %(e)s%%，"
+                "但按以往各月的增长模拟，完成概率仅%(prob)s%%，存在风险。"
+            )
+        else:
+            sentence = _(
+                "截至%(day)s%(figures)s，完成进度 %(p)s%%，应达进度 %(e)s%%，"
+                "但按各项目自身进度模拟，完成概率仅%(prob)s%%，存在风险。"
+            )
+        reason = sentence % {
             "day": day,
             "figures": figures,
             "p": progress,
@@ -335,7 +349,7 @@ def judge(
             "prob": probability,
         }
         if threat_count:
-            reason += _("有 %(n)s 个项目拖后。") % {"n": threat_count}
+            reason = _then(reason, _("有 %(n)s 个项目拖后。") % {"n": threat_count})
         return TargetStatus.AT_RISK, reason, progress, expected, gap
     reason = _("截至%(day)s%(figures)s，完成进度 %(p)s%%，应达进度 %(e)s%%，正常推进。") % {
         "day": day,

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from xianfeng.audit.choices import ChangeAction
@@ -362,6 +362,7 @@ def target_value_report(
         row.save()
         changes = diff(TargetValue, {}, _value_snapshot(row))
         change_record(actor=actor, action=ChangeAction.CREATE, instance=row, changes=changes)
+        _refresh_forecasts(current_target, int(year), int(month))
         return row
     if expected_version is not None and existing.version != expected_version:
         raise ConflictError(
@@ -387,7 +388,27 @@ def target_value_report(
     existing.version = F("version") + 1
     existing.save()
     existing.refresh_from_db()
+    _refresh_forecasts(current_target, int(year), int(month))
     return existing
+
+
+def _refresh_forecasts(target: Target, year: int, month: int) -> None:
+    """The target's stored forecasts as of ``year``-``month`` and later, simulated again with the
+    value just reported: else the page showed the old chance (and an expected value below the new
+    current one) until the next daily recomputation."""
+    from xianfeng.targets import montecarlo
+
+    rows = TargetForecast.objects.filter(target=target).filter(
+        Q(year__gt=year) | Q(year=year, month__gte=month)
+    )
+    for row in rows:
+        result = montecarlo.simulate(target=target, as_of=month_end(row.year, row.month))
+        row.probability = result.probability_percent
+        row.expected_value = result.expected_value
+        row.samples = result.samples
+        row.method = result.method
+        row.computed_at = clock.now()
+        row.save(update_fields=["probability", "expected_value", "samples", "method", "computed_at"])
 
 
 # ---------------------------------------------------------------- forecasts

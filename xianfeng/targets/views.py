@@ -161,8 +161,7 @@ def _target_form_page(request: HttpRequest, target: Target | None) -> HttpRespon
                         expected_version=form.cleaned_data.get("version"),
                     )
             except ValidationError as error:
-                for message in messages_of(error):
-                    form.add_error(None, message)
+                form.add_service_error(error)
             else:
                 messages.success(request, _("目标已保存"))
                 return redirect("targets:detail", pk=saved.pk)

@@ -147,3 +147,35 @@ def test_the_api_is_in_the_schema(world: World, leader_user: Any) -> None:
     schema = client_for(leader_user).get("/api/openapi.json")
     assert schema.status_code == 200
     assert "/api/cockpit" in schema.json()["paths"]
+
+
+def _static(name: str) -> str:
+    from django.contrib.staticfiles import finders
+
+    path = finders.find(name)
+    assert path, name
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def test_the_wall_words_the_gap_as_behind_or_ahead(world: World, leader_user: Any) -> None:
+    """The wall read '时间进度 91.7%，差 -9.6 个百分点'; it now says behind (or ahead) by the points."""
+    labels = client_for(leader_user).get("/cockpit/wall/").context["labels"]
+    assert labels["behind_note"] == "时间进度 {tp}，落后 {gap} 个百分点"
+    assert labels["ahead_note"] == "时间进度 {tp}，超前 {gap} 个百分点"
+    assert "gap_note" not in labels
+    script = _static("cockpit/wall.js")
+    assert "L.behind_note" in script and "L.ahead_note" in script and "Math.abs(gap)" in script
+
+
+def test_the_wall_keeps_its_figures_and_labels_whole(world: World, leader_user: Any) -> None:
+    """Seen at 1920×1080 in the demo: '2/15 已完成' and '52 82 / 10' were cut at their cards' edge,
+    the fifteenth target's line fell off its panel, and half the industry chains lost their labels.
+    The figures now shrink to fit, a full targets panel turns dense, every bar keeps its label."""
+    html = client_for(leader_user).get("/cockpit/wall/").content.decode()
+    assert 'class="xf-kpi-value" id="k-lights"' in html
+    script = _static("cockpit/wall.js")
+    assert '"k-targets", "k-lights"].forEach(fit)' in script
+    assert 'box.classList.add("is-dense")' in script
+    assert ".xf-targets.is-dense" in _static("cockpit/wall.css")
+    assert 'overflow: "truncate", interval: 0' in _static("cockpit/charts.js")

@@ -257,9 +257,10 @@ def test_an_unlikely_forecast_puts_a_target_on_track_at_risk(unit_a, dispatcher,
     p = selectors.target_progress(user=dispatcher, target=target, as_of=NOV)
     assert p.status == TargetStatus.AT_RISK and p.status_label == "存在风险"
     assert p.forecast is not None and p.forecast.verdict == "unlikely"
+    # A reported target has no projects behind it: it is simulated from its own monthly growth.
     assert p.reason == (
         "截至2024年11月30日完成 90处，目标 100处，完成进度 90.0%，应达进度 91.7%，"
-        "但按各项目自身进度模拟，完成概率仅29.9%，存在风险。"
+        "但按以往各月的增长模拟，完成概率仅29.9%，存在风险。"
     )
     [board] = selectors.target_board(user=dispatcher, year=2024, as_of=NOV)
     assert (board.status, board.reason) == (p.status, p.reason)
@@ -275,3 +276,56 @@ def test_an_unlikely_forecast_puts_a_target_on_track_at_risk(unit_a, dispatcher,
     Target.objects.filter(pk=target.pk).update(target_value=Decimal(100), deadline=NOV)
     target.refresh_from_db()
     assert selectors.target_progress(user=dispatcher, target=target, as_of=NOV).status == TargetStatus.MISSED
+
+
+def test_a_reason_of_two_sentences_is_joined_by_the_language(unit_a, monkeypatch) -> None:
+    """English read 'missed.3 projects did not meet it.': the sentences are now joined by a
+    translatable pattern (run together in Chinese, a space between in English)."""
+    target = manual(unit_a, target_value=Decimal(12))
+    _s, reason, *_r = selectors.judge(target, dt.date(2024, 12, 31), Decimal(11), Decimal(12), threat_count=3)
+    assert reason.endswith("未完成。有 3 个项目未达到要求。")
+    calls = []
+
+    def spaced(context: str, message: str) -> str:
+        calls.append(context)
+        return "%(first)s %(second)s"
+
+    monkeypatch.setattr(selectors, "pgettext", spaced)
+    _s, reason, *_r = selectors.judge(target, dt.date(2024, 12, 31), Decimal(11), Decimal(12), threat_count=3)
+    assert reason.endswith("未完成。 有 3 个项目未达到要求。") and calls == ["two sentences"]
+
+
+def test_a_reported_value_refreshes_the_targets_stored_forecasts(unit_a, dispatcher, clerk_a) -> None:
+    """Seen in the demo: after 19 was reported for November the page still said '预计完成值 19.62,
+    存在风险 63.2%' from 18, until the next daily run. The forecasts as of that month and later
+    are simulated again; earlier months' stay as they were seen then."""
+    from xianfeng.lib import clock
+
+    target = manual(unit_a, target_value=Decimal(125), max_value=Decimal(1000))
+    for month in range(1, 12):
+        with clock.frozen(dt.date(2024, month + 1, 5)):
+            services.target_value_report(
+                actor=clerk_a,
+                target=target,
+                year=2024,
+                month=month,
+                value=Decimal(10 * month),
+                evidence="台账",
+            )
+    services.target_forecasts_recompute(2024, 10)
+    services.target_forecasts_recompute(2024, 11)
+    before = TargetForecast.objects.get(target=target, year=2024, month=11)
+    october = TargetForecast.objects.get(target=target, year=2024, month=10)
+    assert (before.probability, before.expected_value) == (Decimal("0.0"), Decimal("120.00"))
+    with clock.frozen(dt.date(2024, 12, 6)):
+        services.target_value_report(
+            actor=clerk_a, target=target, year=2024, month=11, value=Decimal(116), evidence="更正"
+        )
+    after = TargetForecast.objects.get(target=target, year=2024, month=11)
+    fresh = montecarlo.simulate(target=target, as_of=NOV)
+    assert (after.probability, after.expected_value) == (fresh.probability_percent, fresh.expected_value)
+    assert after.expected_value > Decimal(116) and after.probability > before.probability
+    unchanged = TargetForecast.objects.get(target=target, year=2024, month=10)
+    assert (unchanged.probability, unchanged.expected_value) == (october.probability, october.expected_value)
+    view = selectors.target_progress(user=dispatcher, target=target, as_of=NOV).forecast
+    assert view is not None and view.probability_percent == after.probability

@@ -315,3 +315,61 @@ def test_detail_words_the_gap_and_a_settled_forecast(targets, dispatcher) -> Non
     assert "按实际值：未达成" in page and "未模拟" in page and "模拟 1 次" not in page
     board = client(dispatcher).get("/targets/?period=2024-11").content.decode()
     assert "按实际值：未达成" in board
+
+
+def test_the_form_shows_the_dates_it_edits(targets, dispatcher) -> None:
+    """A date input takes only ISO dates: in Chinese the dates were rendered 2024/01/01, which the
+    browser shows as an empty field (saving the edit form then failed for want of dates)."""
+    new = client(dispatcher).get("/targets/new/").content.decode()
+    assert 'name="start_date" value="2024-01-01"' in new and 'name="deadline" value="2024-12-31"' in new
+    edit = client(dispatcher).get(f"/targets/{targets['h1'].pk}/edit/").content.decode()
+    assert 'name="start_date" value="2024-01-01"' in edit and 'name="deadline" value="2024-06-30"' in edit
+    assert 'name="d_on_or_before" value="2024-06-30"' in edit
+    assert "2024/01/01" not in edit
+
+
+FORM = {
+    "code": "bad",
+    "year": 2024,
+    "name": "测试目标",
+    "start_date": "2024-12-31",
+    "deadline": "2024-01-01",
+    "unit_of_measure": "个",
+    "baseline_value": "0",
+    "target_value": "0",
+    "source": "computed",
+    "curve": "linear",
+    "at_risk_margin": "10",
+    "order": "0",
+    "d_entity": "entries",
+    "d_measure": "count",
+    "d_year": "2024",
+    "d_date_field": "actual_start",
+}
+
+
+def test_the_form_names_every_mistake_at_once_next_to_its_field(targets, dispatcher, unit_a) -> None:
+    response = client(dispatcher).post("/targets/new/", {**FORM, "owner_unit": unit_a.pk})
+    assert response.status_code == 200 and not Target.objects.filter(code="bad").exists()
+    form = response.context["form"]
+    assert form.errors["deadline"] == ["完成时限 2024-01-01 早于起算日期 2024-12-31"]
+    assert form.errors["target_value"] == ["目标值不能为 0"]
+    assert form.errors["d_on_or_before"] == ["选了日期条件，请填写此日期"]
+    assert "on_or_before）" not in response.content.decode()  # not the definition's JSON key
+
+
+def test_the_services_messages_sit_at_their_fields(targets, dispatcher, unit_a) -> None:
+    data = {
+        **FORM,
+        "owner_unit": unit_a.pk,
+        "start_date": "2024-01-01",
+        "deadline": "2024-12-31",
+        "target_value": "100",
+        "source": "manual",
+        "min_value": "50",
+        "max_value": "10",
+    }
+    response = client(dispatcher).post("/targets/new/", data)
+    assert response.status_code == 200 and not Target.objects.filter(code="bad").exists()
+    assert response.context["form"].errors["max_value"] == ["允许最大值小于允许最小值"]
+    assert "max_value：" not in response.content.decode()

@@ -193,3 +193,27 @@ def test_project_page_shows_the_latest_light_with_its_reasons(computed, dispatch
     assert project_warning_links(clerk_a, project) == []  # unit B's project: not clerk A's to see
     page = client_for(dispatcher).get(reverse("projects:detail", args=[project.pk])).content.decode()
     assert link.url in page and "红黄绿灯预警" in page
+
+
+def test_settings_page_words_the_rules_with_their_thresholds_and_says_saved_once(dispatcher) -> None:  # type: ignore[no-untyped-def]
+    """The rule's words follow its thresholds (the stored note said 10–30 after a change to 15),
+    and the saved message shows once (the base template shows messages already)."""
+    c = client_for(dispatcher)
+    page = c.get("/targets/warnings/settings/").content.decode()
+    assert "落后时间进度10–30个百分点为黄灯，超过30个百分点为红灯" in page
+    assert "计划开工月末未开工为黄灯，逾期3个月及以上为红灯" in page
+    assert "逾期报送或本期未报为黄灯，连续2期未报为红灯" in page
+    form = {"what": "rules", "start-enabled": "on", "start-yellow_at": "1", "start-red_at": "4"}
+    form |= {"pace-enabled": "on", "pace-yellow_at": "15", "pace-red_at": "30"}
+    form |= {"reporting-yellow_at": "2", "reporting-red_at": "3"}
+    saved = c.post("/targets/warnings/settings/", form, follow=True).content.decode()
+    assert saved.count("已保存预警规则（3 条有变化），重新计算后生效") == 1
+    assert "落后时间进度15–30个百分点为黄灯，超过30个百分点为红灯" in saved
+    assert "10–30" not in saved
+    assert "逾期1个月及以上未开工为黄灯，逾期4个月及以上为红灯" in saved
+    assert "逾期报送或连续2期未报为黄灯，连续3期未报为红灯（已停用）" in saved
+
+
+def test_recompute_message_shows_once(world, dispatcher) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    page = client_for(dispatcher).post("/targets/warnings/recompute/", {"period": "2024-03"}, follow=True)
+    assert page.content.decode().count("已提交2024年3月预警与预测的重新计算") == 1

@@ -74,7 +74,8 @@ window.XFCockpitCharts = (function () {
         splitLine: { lineStyle: { color: t.grid } }, min: 0,
         max: function (v) { return Math.max(100, Math.ceil(v.max / 10) * 10); } },
       yAxis: { type: "category", inverse: true, data: rows.map(function (r) { return r.label; }),
-        axisLabel: { color: t.text, fontSize: t.font, width: labelWidth, overflow: "truncate" } },
+        // interval 0: every bar its label (ECharts otherwise hides some when they are close).
+        axisLabel: { color: t.text, fontSize: t.font, width: labelWidth, overflow: "truncate", interval: 0 } },
       series: [{
         name: L.rate, type: "bar", barMaxWidth: t.font * 1.8, cursor: "pointer",
         data: rows.map(function (r) {

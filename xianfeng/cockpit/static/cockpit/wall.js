@@ -32,6 +32,23 @@
     var box = $(id);
     box.replaceChildren.apply(box, children);
   }
+  /* A headline figure that is wider than its card ("2/15 已完成", "52 82 / 10") is drawn smaller
+     until it fits, rather than cut off at the card's edge. */
+  function fit(id) {
+    var box = $(id);
+    box.style.fontSize = "";
+    var size = parseFloat(window.getComputedStyle(box).fontSize);
+    while (box.scrollWidth > box.clientWidth + 1 && size > 14) {
+      size -= 2;
+      box.style.fontSize = size + "px";
+    }
+  }
+  /* The gap to the time progress in words: "behind 9.6 points" or "ahead 2.0 points", never "gap -9.6". */
+  function gapNote(h) {
+    var gap = parseFloat(h.gap);
+    if (isNaN(gap)) { return fmt(L.tp_note, { tp: pct(h.time_progress) }); }
+    return fmt(gap < 0 ? L.behind_note : L.ahead_note, { tp: pct(h.time_progress), gap: Math.abs(gap).toFixed(1) });
+  }
 
   /* ---- the clock ---- */
   function tick() {
@@ -85,7 +102,7 @@
     text("k-invested", yi(h.invested_ytd));
     text("k-plan", fmt(L.plan_note, { v: yi(h.planned_investment) }));
     text("k-rate", pct(h.completion_rate));
-    text("k-tp", fmt(L.gap_note, { tp: pct(h.time_progress), gap: h.gap }));
+    text("k-tp", gapNote(h));
     $("k-rate").className = "xf-kpi-value xf-c-" + colourOf(h.gap);
     text("k-start", pct(h.start_rate));
     text("k-start-note", fmt(L.start_note, { due: h.due_to_start, started: h.started_due }));
@@ -98,6 +115,7 @@
     text("k-yellow", h.yellow === null ? "—" : h.yellow);
     text("k-problems", h.open_problems);
     text("k-problems-note", fmt(L.problems_note, { n: h.overdue_problems }));
+    ["k-projects", "k-invested", "k-rate", "k-start", "k-targets", "k-lights"].forEach(fit);
 
     var c = d.curve;
     var note = c.year_end_forecast === null ? L.no_forecast :
@@ -113,7 +131,9 @@
     chart("w-unit-1", C.breakdown(d, units.slice(0, half), L, unitFont, { labelWidth: 300 }));
     chart("w-unit-2", C.breakdown(d, units.slice(half), L, unitFont, { labelWidth: 300 }));
     ["category", "level", "street", "chain"].forEach(function (dim) {
-      chart("w-" + dim, C.breakdown(d, d.breakdowns[dim], L, small, { labelWidth: 150 }));
+      // Every bar keeps its label: more rows, smaller type (eight chains share a quarter screen).
+      var rows = d.breakdowns[dim], theme = rows.length > 6 ? Object.assign({}, t, { font: 15 }) : small;
+      chart("w-" + dim, C.breakdown(d, rows, L, theme, { labelWidth: 150 }));
     });
     drawWarnings(d.warnings);
     drawTargets(d.targets);
@@ -178,7 +198,11 @@
       return row;
     });
     if (!rows.length) { rows.push(el("div", "xf-muted", L.none)); }
+    var box = $("w-targets");
+    box.classList.remove("is-dense");
     replace("w-targets", rows);
+    // Fifteen targets do not fit in two columns at the normal size: tighter type, none cut off.
+    if (box.scrollHeight > box.clientHeight + 1) { box.classList.add("is-dense"); }
   }
   function drawProblems(p) {
     var head = el("tr");
