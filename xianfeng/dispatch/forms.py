@@ -131,7 +131,9 @@ class ReportForm(forms.Form):
         label=_("本月达到阶段"), required=False, choices=[("", _("无变化")), *StageReached.choices]
     )
     stage_date = forms.CharField(
-        label=_("开工/竣工/投产日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("开工/竣工/投产日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     problems_text = forms.CharField(
         label=_("存在问题及需协调事项"),
