@@ -34,7 +34,8 @@ install-test: $(VENV)/.installed-test
 demo: install
 	XF_DEMO=1 XF_TODAY=2024-12-06 $(PY) manage.py migrate --noinput
 	XF_DEMO=1 XF_TODAY=2024-12-06 $(PY) manage.py load_demo
-	XF_DEMO=1 XF_TODAY=2024-12-06 $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	@# No worker runs beside the demo server: background tasks (recomputes, refreshes) run inline.
+	XF_DEMO=1 XF_TODAY=2024-12-06 XF_TASKS_BACKEND=immediate $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 serve: install
 	$(PY) manage.py migrate --noinput
