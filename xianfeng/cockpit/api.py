@@ -36,6 +36,11 @@ class CockpitOut(Schema):
         None, description="目标任务、进度与预测；尚无目标数据时为 null"
     )
     problems: dict[str, Any] = Field(..., description="未销号问题：按类型、逾期清单")
+    thresholds: dict[str, Any] = Field(
+        ...,
+        description="完成率着色阈值（即投资进度预警规则）：落后时间进度 yellow_points 个百分点起为黄，"
+        "超过 red_points 为红；pace_rule_enabled 为 false 时规则已停用、按默认阈值；图例文字",
+    )
     missing: list[str] = Field(..., description="暂缺的数据面板")
 
 

@@ -18,6 +18,9 @@ never states a figure differently from the page it drills down to:
   on PostgreSQL the statistics' statement also sums what the targets board would read again from
   the period's programme (``board_subsets``: the computed counts, the investment targets'
   year-to-date and the entries behind), and the board takes it from there;
+- the colours of the completion rates follow the pace warning's thresholds as configured
+  (:func:`xianfeng.targets.warnings.pace_thresholds`, one query), so a bar and a project's light
+  agree; when that rule is disabled, the defaults (10 and 30 points), and the legend says so;
 - the open problems come from :func:`xianfeng.coordination.selectors.problems_bulletin_section`
   as of the period's end (the bulletin's figures, without its medians of days to close).
 
@@ -62,17 +65,19 @@ from xianfeng.targets.selectors import (
     WarningSummary,
     board_subsets,
     investment_forecast,
+    is_year_plan_target,
     target_board,
     target_list,
     url_by_id,
     warning_summary,
 )
+from xianfeng.targets.warnings import pace_thresholds
 
 # Who may open the cockpit: the district's view, for the project office and the leaders. Unit
 # users have their own unit's statistics page; admin and auditor see no business data.
 COCKPIT_ROLES = {Role.DISPATCHER, Role.LEADER}
-# Colours of a completion rate against the time progress, as the pace warning's defaults:
-# yellow 10–30 percentage points behind, red beyond 30.
+# Colours of a completion rate against the time progress when the pace warning is disabled: its
+# defaults, yellow from 10 percentage points behind, red beyond 30. Otherwise its thresholds.
 YELLOW_POINTS = Decimal(10)
 RED_POINTS = Decimal(30)
 LIST_LIMIT = 20  # rows of each of the red and yellow lists shown
@@ -103,6 +108,7 @@ class Headline:
     completion_rate: Decimal | None  # %
     time_progress: Decimal  # %
     gap: Decimal | None  # completion rate − time progress, percentage points
+    colour: str  # the completion rate's colour (green / yellow / red / none), as the breakdowns'
     new_starts: int
     due_to_start: int
     started_due: int
@@ -152,6 +158,27 @@ class BacktestPoint:
     forecast: Decimal
     actual: Decimal
     error_percent: Decimal | None
+
+
+@dataclass
+class LegendItem:
+    colour: str
+    text: str
+
+
+@dataclass
+class ColourScale:
+    """How a completion rate is coloured by how far it is behind the time progress: yellow from
+    ``yellow_points`` behind, red beyond ``red_points`` (the pace warning's own comparisons)."""
+
+    yellow_points: Decimal
+    red_points: Decimal
+    pace_rule_enabled: bool  # False: the pace warning is disabled and the defaults colour
+    legend: list[LegendItem]
+    note: str  # "" or why the defaults colour
+
+    def colour_of(self, gap: Decimal | None) -> str:
+        return colour_of(gap, yellow=self.yellow_points, red=self.red_points)
 
 
 @dataclass
@@ -214,7 +241,10 @@ class TargetRow:
     probability_percent: Decimal | None
     verdict: str
     verdict_label: str
-    expected_value: Decimal | None
+    expected_value: Decimal | None  # the Monte Carlo's mean at the deadline (模拟均值), in the target's unit
+    # The year's plan target only (完成年度计划投资): the year-end investment forecast by the SPI
+    # method (the curve's), in the target's unit (万元), to be read beside the simulated mean.
+    spi_year_end: Decimal | None
     threats: list[ThreatRow]
     threat_count: int
     url: str
@@ -269,6 +299,7 @@ class Cockpit:
     warnings: WarningPanel | None
     targets: list[TargetRow]
     problems: ProblemPanel
+    thresholds: ColourScale
     missing: list[str] = field(default_factory=list)  # "warnings", "forecast": not computed yet
 
     def as_dict(self) -> dict[str, Any]:
@@ -293,6 +324,7 @@ class Cockpit:
                 "warnings": asdict(self.warnings) if self.warnings is not None else None,
                 "targets": [asdict(t) for t in self.targets],
                 "problems": asdict(self.problems),
+                "thresholds": asdict(self.thresholds),
                 "missing": self.missing,
             }
         )
@@ -301,15 +333,44 @@ class Cockpit:
 # ---------------------------------------------------------------- helpers
 
 
-def colour_of(gap: Decimal | None) -> str:
-    """A completion rate's colour by its gap to the time progress (percentage points)."""
+def colour_of(gap: Decimal | None, *, yellow: Decimal = YELLOW_POINTS, red: Decimal = RED_POINTS) -> str:
+    """A completion rate's colour by its gap to the time progress (percentage points, negative when
+    behind), compared as the pace warning compares: ``yellow`` or more behind is yellow, more than
+    ``red`` behind is red."""
     if gap is None:
         return "none"
-    if gap < -RED_POINTS:
+    behind = -gap
+    if behind > red:
         return "red"
-    if gap < -YELLOW_POINTS:
+    if behind >= yellow:
         return "yellow"
     return "green"
+
+
+def _points(value: Decimal) -> str:
+    """15.0 → "15", 12.5 → "12.5"."""
+    return f"{value.normalize():f}"
+
+
+def colour_scale() -> ColourScale:
+    """The pace warning's thresholds (one query) and the legend in words; the defaults when the
+    rule is disabled."""
+    rule = pace_thresholds()
+    yellow, red = (rule.yellow_at, rule.red_at) if rule.enabled else (YELLOW_POINTS, RED_POINTS)
+    y, r = _points(yellow), _points(red)
+    # With a yellow threshold of 0 even a rate level with the time progress is yellow.
+    green = _("不落后或落后不足 %(y)s 个百分点") % {"y": y} if yellow > 0 else _("超前于时间进度")
+    return ColourScale(
+        yellow_points=yellow,
+        red_points=red,
+        pace_rule_enabled=rule.enabled,
+        legend=[
+            LegendItem("green", green),
+            LegendItem("yellow", _("落后 %(y)s–%(r)s 个百分点") % {"y": y, "r": r}),
+            LegendItem("red", _("落后超过 %(r)s 个百分点") % {"r": r}),
+        ],
+        note="" if rule.enabled else _("投资进度预警规则已停用，按默认阈值着色"),
+    )
 
 
 def project_list_url(year: int, *, base: str | None = None, **filters: Any) -> str:
@@ -319,7 +380,7 @@ def project_list_url(year: int, *, base: str | None = None, **filters: Any) -> s
     return f"{base or reverse('projects:list')}?{urlencode(params)}"
 
 
-def _row(key: str, label: str, figures: Figures, url: str) -> BreakdownRow:
+def _row(key: str, label: str, figures: Figures, url: str, scale: ColourScale) -> BreakdownRow:
     return BreakdownRow(
         key=key,
         label=label,
@@ -328,7 +389,7 @@ def _row(key: str, label: str, figures: Figures, url: str) -> BreakdownRow:
         invested_ytd=figures.invested_ytd,
         completion_rate=figures.completion_rate,
         gap=figures.gap,
-        colour=colour_of(figures.gap),
+        colour=scale.colour_of(figures.gap),
         url=url,
     )
 
@@ -420,7 +481,9 @@ def _fold_chains(found: list[tuple[Any, ...]]) -> dict[int | None, _Group]:
     return groups
 
 
-def _chain_rows(groups: dict[int | None, _Group], year: int, tp: Decimal) -> list[BreakdownRow]:
+def _chain_rows(
+    groups: dict[int | None, _Group], year: int, tp: Decimal, scale: ColourScale
+) -> list[BreakdownRow]:
     chains = IndustryChain.objects.filter(pk__in=[k for k in groups if k]).order_by("order", "code")
     base = reverse("projects:list")
     rows = []
@@ -436,6 +499,7 @@ def _chain_rows(groups: dict[int | None, _Group], year: int, tp: Decimal) -> lis
                 chain.name,
                 figures.finish(tp),
                 project_list_url(year, base=base, chain=chain.pk),
+                scale,
             )
         )
     if None in groups:
@@ -444,7 +508,7 @@ def _chain_rows(groups: dict[int | None, _Group], year: int, tp: Decimal) -> lis
             NO_CHAIN, _("未归属产业链"), count=group.count, planned_investment=_money(group.planned)
         )
         figures.invested_ytd = _money(group.ytd)
-        rows.append(_row(NO_CHAIN, _("未归属产业链"), figures.finish(tp), ""))
+        rows.append(_row(NO_CHAIN, _("未归属产业链"), figures.finish(tp), "", scale))
     return rows
 
 
@@ -638,7 +702,9 @@ def _warning_panel(summary: WarningSummary) -> WarningPanel:
     )
 
 
-def _target_rows(board: list[TargetProgress]) -> list[TargetRow]:
+def _target_rows(board: list[TargetProgress], spi_year_end: Decimal | None) -> list[TargetRow]:
+    """The board's rows; ``spi_year_end``: the curve's year-end forecast (万元), shown on the year's
+    plan target beside its simulated mean."""
     detail = url_by_id("targets:detail")
     rows = []
     for progress in board:
@@ -663,6 +729,7 @@ def _target_rows(board: list[TargetProgress]) -> list[TargetRow]:
                 verdict=forecast.verdict if forecast else "",
                 verdict_label=forecast.verdict_label if forecast else "",
                 expected_value=forecast.expected_value if forecast else None,
+                spi_year_end=spi_year_end if is_year_plan_target(target) else None,
                 threats=[
                     ThreatRow(
                         project_id=t.project_id,
@@ -780,6 +847,7 @@ def cockpit_data(
     if not forecast.computed:
         missing.append("forecast")
     actual = _stored_actual(forecast, period, total.invested_ytd) or _actual_by_month(user, period)
+    curve = _curve(stats, forecast, actual)
     summary = warning_summary(user=user, period=period, limit=LIST_LIMIT)
     warnings = _warning_panel(summary) if summary.computed else None
     if warnings is None:
@@ -792,9 +860,12 @@ def cockpit_data(
             threat_limit=THREAT_LIMIT,
             targets=target_rows,
             sums=stats.subsets,
-        )
+        ),
+        curve.year_end_forecast,
     )
     problems = _problem_panel(user, period.end_date)
+
+    scale = colour_scale()
 
     met = sum(1 for t in targets if t.status == "met")
     at_risk = sum(1 for t in targets if t.status in ("at_risk", "missed"))
@@ -806,6 +877,7 @@ def cockpit_data(
         completion_rate=total.completion_rate,
         time_progress=tp,
         gap=total.gap,
+        colour=scale.colour_of(total.gap),
         new_starts=total.new_starts,
         due_to_start=total.due_to_start,
         started_due=total.started_due,
@@ -827,19 +899,22 @@ def cockpit_data(
         return project_list_url(year, base=base, **filters)
 
     breakdowns = {
-        "category": [_row(r.key, r.label, r, list_url(category=r.key)) for r in stats.by_category if r.count],
-        "level": [_row(r.key, r.label, r, list_url(level=r.key)) for r in stats.by_level if r.count],
-        "unit": [_row(r.key, r.label, r, list_url(unit=r.key)) for r in stats.by_unit],
+        "category": [
+            _row(r.key, r.label, r, list_url(category=r.key), scale) for r in stats.by_category if r.count
+        ],
+        "level": [_row(r.key, r.label, r, list_url(level=r.key), scale) for r in stats.by_level if r.count],
+        "unit": [_row(r.key, r.label, r, list_url(unit=r.key), scale) for r in stats.by_unit],
         "street": [
             _row(
                 r.key,
                 r.label,
                 r,
                 "" if r.key == dispatch_statistics.NO_STREET else list_url(street=r.key),
+                scale,
             )
             for r in stats.by_street
         ],
-        "chain": _chain_rows(groups, year, tp),
+        "chain": _chain_rows(groups, year, tp, scale),
     }
     return Cockpit(
         period=period,
@@ -849,10 +924,11 @@ def cockpit_data(
         time_progress=tp,
         headline=headline,
         funnel=_funnel(stats, groups, year),
-        curve=_curve(stats, forecast, actual),
+        curve=curve,
         breakdowns=breakdowns,
         warnings=warnings,
         targets=targets,
         problems=problems,
+        thresholds=scale,
         missing=missing,
     )

@@ -384,6 +384,18 @@ def is_investment_target(target: Target) -> bool:
     )
 
 
+def is_year_plan_target(target: Target) -> bool:
+    """An investment target over the whole of its year's programme (完成年度计划投资): its Monte
+    Carlo mean and the year-end investment forecast (SPI method) estimate the same sum, so the
+    pages put them side by side."""
+    d = target.definition or {}
+    return (
+        is_investment_target(target)
+        and not d.get("date")
+        and (d.get("filters") or {}) == {"year": target.year}
+    )
+
+
 def _months_between(later: dt.date, year: int, month: int) -> int:
     return (later.year * 12 + later.month) - (year * 12 + month)
 

@@ -133,6 +133,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "periods": periods,
             "period_key": key,
             "as_of": as_of,
+            # The year's plan target: its simulated mean is read beside the SPI year-end forecast.
+            "year_plan": selectors.is_year_plan_target(target),
             "definition_words": definitions.describe(target.definition),
             "definition_json": json.dumps(target.definition, ensure_ascii=False, indent=2),
             "values": list(selectors.target_values(user=user, target=target)),

@@ -194,6 +194,19 @@ def rule_thresholds() -> dict[str, Thresholds]:
     return result
 
 
+def pace_thresholds() -> Thresholds:
+    """The pace rule's thresholds alone (one query, one row): the cockpit colours completion rates
+    by them, so its bars agree with the projects' lights. The defaults where the row is missing."""
+    row = (
+        WarningRule.objects.filter(rule=WarningRuleKind.PACE)
+        .values_list("enabled", "yellow_at", "red_at")
+        .first()
+    )
+    if row is None:
+        return Thresholds(True, *DEFAULT_THRESHOLDS[WarningRuleKind.PACE])
+    return Thresholds(*row)
+
+
 @dataclass
 class Judgement:
     """The outcome for one entry and period, before it is stored."""

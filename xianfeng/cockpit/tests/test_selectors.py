@@ -28,7 +28,8 @@ def nov(world: World, user: Any) -> Any:
 
 
 def test_colours_follow_the_pace_rule() -> None:
-    assert [colour_of(D(g)) for g in ["5", "0", "-10", "-10.1", "-30", "-30.1"]] == [
+    # The pace warning's defaults and comparisons: 10 points behind or more yellow, beyond 30 red.
+    assert [colour_of(D(g)) for g in ["5", "0", "-9.9", "-10", "-30", "-30.1"]] == [
         "green",
         "green",
         "green",
@@ -37,6 +38,45 @@ def test_colours_follow_the_pace_rule() -> None:
         "red",
     ]
     assert colour_of(None) == "none"
+    # The thresholds set at 15 and 40: 12 behind is green, 20 and 35 and 40 yellow, 40.1 red.
+    at = {"yellow": D(15), "red": D(40)}
+    assert [colour_of(D(g), **at) for g in ["-12", "-15", "-20", "-35", "-40", "-40.1"]] == [
+        "green",
+        "yellow",
+        "yellow",
+        "yellow",
+        "yellow",
+        "red",
+    ]
+
+
+@pytest.mark.parametrize("yellow,red", [("10", "30"), ("15", "40"), ("0", "3")])
+def test_colours_agree_with_the_pace_warning(yellow: str, red: str) -> None:
+    """A bar's colour is the light the pace rule gives a project as far behind."""
+    from xianfeng.targets.warnings import EntryFacts, Thresholds, judge_pace
+
+    rule = Thresholds(True, D(yellow), D(red))
+    # December: time progress 100.0 %, so a project that has done (100 − b) of 100 is b points behind.
+    for behind in [
+        "0",
+        "2.9",
+        "3",
+        "3.1",
+        "9.9",
+        "10",
+        "10.1",
+        "14.9",
+        "15",
+        "20",
+        "30",
+        "30.1",
+        "40",
+        "40.1",
+    ]:
+        fact = EntryFacts(1, 1, 1, Kind.CONTINUING, "industry", D(100), None, None, D(500), D(0))
+        fact.ytd[12] = D(100) - D(behind)
+        light = judge_pace(fact, year=2024, month=12, rule=rule)[0]
+        assert colour_of(-D(behind), yellow=rule.yellow_at, red=rule.red_at) == light, behind
 
 
 def test_headline_in_november(world: World, dispatcher: Any) -> None:
@@ -353,7 +393,8 @@ def test_computed_targets_equal_the_targets_board(
     data = cockpit_data(user=dispatcher, period=period, periods=list(world.periods.values()))
     monkeypatch.undo()
     board = target_board(user=dispatcher, year=2024, as_of=period.end_date, threat_limit=THREAT_LIMIT)
-    assert [asdict(row) for row in data.targets] == [asdict(row) for row in _target_rows(board)]
+    rows = _target_rows(board, data.curve.year_end_forecast)
+    assert [asdict(row) for row in data.targets] == [asdict(row) for row in rows]
     current = {row.name: row.current for row in data.targets}
     if month == 11:
         assert (current["h1"], current["q3"], current["vr-early"]) == (D(2), D(1), D(1))
@@ -405,10 +446,11 @@ def test_a_fixed_number_of_queries(world: World, dispatcher: Any) -> None:
     # names) + chains 1 (PostgreSQL: 0, summed by the statistics' statement) + chain names 1 +
     # forecast 2 (its stored actual series is current: no curve query) + warnings 3 + targets 1 (a
     # target adds its own, whatever the programme's size; on PostgreSQL the statistics' statement
-    # sums the computed ones) + problems 2 (the counts per type and the overdue list).
+    # sums the computed ones) + problems 2 (the counts per type and the overdue list) + the pace
+    # warning's thresholds 1 (the bars' colours).
     reads = [q for q in large.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "SET "))]
     chains = 0 if connection.vendor == "postgresql" else 1
-    assert len(reads) == 4 + chains + 1 + 2 + 3 + 1 + 2
+    assert len(reads) == 4 + chains + 1 + 2 + 3 + 1 + 2 + 1
 
 
 def test_targets_at_risk_count_follows_an_unlikely_forecast(world: World, dispatcher: Any) -> None:
@@ -485,3 +527,82 @@ def test_a_forecast_settled_by_the_deadline_shows_no_probability(world: World, d
     forecast.save()
     row = nov(world, dispatcher).targets[0]
     assert (row.verdict, row.probability_percent) == ("unlikely", D("12.5"))
+
+
+def _pace_rule(actor: Any, *, yellow: str, red: str, enabled: bool = True) -> None:
+    from xianfeng.targets.warnings import RuleChange, rules_update
+
+    rules_update(actor=actor, changes=[RuleChange("pace", enabled, D(yellow), D(red))])
+
+
+def test_the_colours_follow_the_configured_pace_rule(world: World, dispatcher: Any) -> None:
+    """The dispatcher set the pace warning at 15 and 45 points: the bars, the headline and the
+    legend follow; disabled, the defaults colour and the legend says so."""
+    data = nov(world, dispatcher)
+    # Defaults: 甲单位 44.1 and 乙单位 60.9 points behind are both red; 重点产业 36.1 behind red.
+    assert {r.label: r.colour for r in data.breakdowns["unit"]} == {"甲单位": "red", "乙单位": "red"}
+    assert (data.thresholds.yellow_points, data.thresholds.red_points) == (D(10), D(30))
+    assert [i.text for i in data.thresholds.legend] == [
+        "不落后或落后不足 10 个百分点",
+        "落后 10–30 个百分点",
+        "落后超过 30 个百分点",
+    ]
+    _pace_rule(dispatcher, yellow="15", red="45")
+    data = nov(world, dispatcher)
+    assert {r.label: r.colour for r in data.breakdowns["unit"]} == {"甲单位": "yellow", "乙单位": "red"}
+    industry = next(r for r in data.breakdowns["category"] if r.key == "industry")
+    assert (industry.gap, industry.colour) == (D("-36.1"), "yellow")
+    assert (data.headline.gap, data.headline.colour) == (D("-55.0"), "red")
+    scale = data.thresholds
+    assert (scale.yellow_points, scale.red_points, scale.pace_rule_enabled, scale.note) == (
+        D(15),
+        D(45),
+        True,
+        "",
+    )
+    assert [(i.colour, i.text) for i in scale.legend] == [
+        ("green", "不落后或落后不足 15 个百分点"),
+        ("yellow", "落后 15–45 个百分点"),
+        ("red", "落后超过 45 个百分点"),
+    ]
+    assert data.as_dict()["thresholds"]["yellow_points"] == "15.0"
+    _pace_rule(dispatcher, yellow="15", red="45", enabled=False)
+    data = nov(world, dispatcher)
+    assert {r.label: r.colour for r in data.breakdowns["unit"]} == {"甲单位": "red", "乙单位": "red"}
+    scale = data.thresholds
+    assert (scale.yellow_points, scale.red_points, scale.pace_rule_enabled) == (D(10), D(30), False)
+    assert scale.legend[1].text == "落后 10–30 个百分点"
+    assert scale.note == "投资进度预警规则已停用，按默认阈值着色"
+
+
+def test_the_year_plan_target_shows_its_simulated_mean_beside_the_spi_forecast(
+    world: World, dispatcher: Any
+) -> None:
+    """'预计到期达到 3,957,752.7' (the Monte Carlo mean) read as a second year-end forecast next to
+    the curve's 378.30 亿元 (SPI): the year's plan target now carries both, in its own unit."""
+    from xianfeng.targets.definitions import validate
+    from xianfeng.targets.models import Target
+
+    for code, filters in [("plan", {"year": 2024}), ("vr-plan", {"year": 2024, "chain": ["vr"]})]:
+        Target.objects.create(
+            code=code,
+            year=2024,
+            name=code,
+            owner_unit=world.units["A"],
+            start_date=dt.date(2024, 1, 1),
+            deadline=dt.date(2024, 12, 31),
+            target_value=D("6000") if code == "plan" else D("1800"),
+            unit_of_measure="万元",
+            source="computed",
+            definition=validate(
+                {"entity": "entries", "measure": "sum", "field": "invested_ytd", "filters": filters}
+            ),
+        )
+    recompute(2024, 11)
+    data = nov(world, dispatcher)
+    rows = {t.name: t for t in data.targets}
+    assert data.curve.year_end_forecast is not None
+    assert rows["plan"].spi_year_end == data.curve.year_end_forecast
+    assert rows["plan"].expected_value is not None  # the simulated mean, beside it
+    # A chain's investment is not the district's year-end forecast: no SPI figure beside it.
+    assert rows["vr-plan"].spi_year_end is None

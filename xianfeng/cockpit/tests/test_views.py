@@ -3,6 +3,10 @@ bars lead."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import shutil
+import subprocess
 from typing import Any
 
 import pytest
@@ -179,3 +183,99 @@ def test_the_wall_keeps_its_figures_and_labels_whole(world: World, leader_user: 
     assert 'box.classList.add("is-dense")' in script
     assert ".xf-targets.is-dense" in _static("cockpit/wall.css")
     assert 'overflow: "truncate", interval: 0' in _static("cockpit/charts.js")
+
+
+def test_the_page_api_and_wall_colour_by_the_configured_pace_rule(world: World, dispatcher: Any) -> None:
+    """The dispatcher set the pace warning at 15 and 45 points (the settings page's service): the
+    page's legend states them, the API carries them with the bars' colours, and the wall colours
+    its completion rate from the thresholds in that JSON, not from numbers of its own."""
+    from decimal import Decimal
+
+    from xianfeng.targets.warnings import RuleChange, rules_update
+
+    rules_update(actor=dispatcher, changes=[RuleChange("pace", True, Decimal(15), Decimal(45))])
+    client = client_for(dispatcher)
+    html = client.get("/cockpit/?period=2024-11").content.decode()
+    assert "落后 15–45 个百分点" in html and "落后超过 45 个百分点" in html
+    assert "不落后或落后不足 15 个百分点" in html
+    assert "落后10–30" not in html and "已停用" not in html
+    feed = client.get("/api/cockpit?period=2024-11").json()
+    th = feed["thresholds"]
+    assert (th["yellow_points"], th["red_points"], th["pace_rule_enabled"], th["note"]) == (
+        "15.0",
+        "45.0",
+        True,
+        "",
+    )
+    assert [i["text"] for i in th["legend"]][1] == "落后 15–45 个百分点"
+    # 甲单位 44.1 points behind: yellow by the rule (red by the old fixed 30).
+    assert {r["label"]: r["colour"] for r in feed["breakdowns"]["unit"]} == {
+        "甲单位": "yellow",
+        "乙单位": "red",
+    }
+    assert feed["headline"]["colour"] == "red"  # 55.0 behind
+    wall = _static("cockpit/wall.js")
+    assert "C.colourOf(h.gap, d.thresholds)" in wall and "drawLegend(d.thresholds)" in wall
+    assert "-30" not in wall and "-10" not in wall
+    assert 'id="w-legend-units"' in client.get("/cockpit/wall/").content.decode()
+    # Disabled: the defaults colour, and the legend says so.
+    rules_update(actor=dispatcher, changes=[RuleChange("pace", False, Decimal(15), Decimal(45))])
+    html = client.get("/cockpit/?period=2024-11").content.decode()
+    assert "落后 10–30 个百分点" in html and "投资进度预警规则已停用，按默认阈值着色" in html
+    th = client.get("/api/cockpit?period=2024-11").json()["thresholds"]
+    assert (th["yellow_points"], th["red_points"], th["pace_rule_enabled"]) == ("10", "30", False)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to run the charts' script")
+def test_the_wall_script_colours_as_the_server(world: World, dispatcher: Any) -> None:
+    """The wall's colourOf, run on the JSON thresholds, gives each gap the server's colour."""
+    from decimal import Decimal
+
+    from xianfeng.cockpit.selectors import colour_of
+
+    gaps = ["5", "0", "-12", "-15", "-20", "-35", "-40", "-40.1", "-90"]
+    thresholds = {"yellow_points": "15.0", "red_points": "40.0"}
+    script = _static("cockpit/charts.js") + (
+        "\nvar th = " + json.dumps(thresholds) + ", gaps = " + json.dumps([*gaps, None]) + ";\n"
+        "process.stdout.write(JSON.stringify(gaps.map(function (g) {"
+        " return window.XFCockpitCharts.colourOf(g, th); })));\n"
+    )
+    done = subprocess.run(
+        ["node", "-e", "var window = {};\n" + script], capture_output=True, text=True, timeout=60, check=True
+    )
+    expected = [colour_of(Decimal(g), yellow=Decimal(15), red=Decimal(40)) for g in gaps]
+    assert json.loads(done.stdout) == [*expected, "none"]
+    assert expected[2:8] == ["green", "yellow", "yellow", "yellow", "yellow", "red"]
+
+
+def test_the_target_row_calls_the_monte_carlo_figure_a_simulated_mean(world: World, dispatcher: Any) -> None:
+    """The year's plan target: its simulated mean in its unit, grouped, beside the SPI forecast."""
+    from decimal import Decimal
+
+    from xianfeng.targets.definitions import validate
+    from xianfeng.targets.models import Target
+    from xianfeng.targets.tasks import recompute
+
+    Target.objects.create(
+        code="plan",
+        year=2024,
+        name="完成年度计划投资",
+        owner_unit=world.units["A"],
+        start_date=dt.date(2024, 1, 1),
+        deadline=dt.date(2024, 12, 31),
+        target_value=Decimal("6000"),
+        unit_of_measure="万元",
+        source="computed",
+        definition=validate(
+            {"entity": "entries", "measure": "sum", "field": "invested_ytd", "filters": {"year": 2024}}
+        ),
+    )
+    recompute(2024, 11)
+    response = client_for(dispatcher).get("/cockpit/?period=2024-11")
+    row = response.context["data"].targets[0]
+    html = response.content.decode()
+    assert "预计到期达到" not in html
+    mean = f"{row.expected_value.quantize(Decimal('0.1')):,}".removesuffix(".0")
+    assert f"模拟均值 {mean} 万元" in html
+    spi = f"{response.context['data'].curve.year_end_forecast.quantize(Decimal('0.1')):,}".removesuffix(".0")
+    assert f"年末投资预测（SPI法）{spi} 万元" in html

@@ -373,3 +373,39 @@ def test_the_services_messages_sit_at_their_fields(targets, dispatcher, unit_a) 
     assert response.status_code == 200 and not Target.objects.filter(code="bad").exists()
     assert response.context["form"].errors["max_value"] == ["允许最大值小于允许最小值"]
     assert "max_value：" not in response.content.decode()
+
+
+def test_detail_calls_the_monte_carlo_figure_a_simulated_mean(targets, dispatcher, unit_a) -> None:
+    """'预计完成值' beside the SPI year-end forecast read as a second forecast of the same thing: the
+    figure is now named for what it is, in the target's unit, grouped; the year's plan target
+    links to the SPI forecast; a settled forecast (not simulated) keeps its own words."""
+    plan = services.target_create(
+        actor=dispatcher,
+        fields={
+            "code": "plan",
+            "year": 2024,
+            "name": "完成年度计划投资",
+            "owner_unit": unit_a,
+            "start_date": dt.date(2024, 1, 1),
+            "deadline": dt.date(2024, 12, 31),
+            "unit_of_measure": "万元",
+            "target_value": Decimal(1000000),
+            "source": Source.COMPUTED,
+            "definition": {
+                "entity": "entries",
+                "measure": "sum",
+                "field": "invested_ytd",
+                "filters": {"year": 2024},
+            },
+        },
+    )
+    services.target_forecasts_recompute(2024, 11)
+    progress = selectors.target_progress(user=dispatcher, target=plan, as_of=dt.date(2024, 11, 30))
+    assert progress.forecast is not None and progress.forecast.samples > 1
+    assert selectors.is_year_plan_target(plan) and not selectors.is_year_plan_target(targets["h1"])
+    page = client(dispatcher).get(f"/targets/{plan.pk}/?period=2024-11").content.decode()
+    mean = f"{progress.forecast.expected_value:,.2f}"  # as floatformat:"-2g" writes it
+    assert f"模拟均值 {mean} 万元" in page and "预计完成值" not in page
+    assert 'href="/targets/forecast/?period=2024-11">对照：年末投资预测（SPI法）' in page
+    settled = client(dispatcher).get(f"/targets/{targets['h1'].pk}/?period=2024-11").content.decode()
+    assert "预计完成值 1 个 · 未模拟" in settled and "模拟均值" not in settled and "SPI法" not in settled

@@ -9,6 +9,15 @@ window.XFCockpitCharts = (function () {
   function num(v) { return v === null || v === undefined || v === "" ? null : parseFloat(v); }
   function yi(v) { var n = num(v); return n === null ? null : Math.round(n / 100) / 100; }  // 万元 → 亿元
   function pct(v) { return v === null || v === undefined ? "—" : Number(v).toFixed(1) + "%"; }
+  /* A completion rate's colour by its gap to the time progress (points, negative when behind), with
+     the thresholds the cockpit's JSON carries (the pace warning's, data.thresholds), compared as
+     the server's colour_of: yellow_points or more behind is yellow, more than red_points is red. */
+  function colourOf(gap, th) {
+    var g = num(gap);
+    if (g === null || isNaN(g) || !th) { return "none"; }
+    var behind = -g;
+    return behind > num(th.red_points) ? "red" : behind >= num(th.yellow_points) ? "yellow" : "green";
+  }
 
   function funnel(data, L, t) {
     var rows = data.funnel;
@@ -98,6 +107,6 @@ window.XFCockpitCharts = (function () {
     });
   }
 
-  return { COLOURS: COLOURS, LIGHT: LIGHT, DARK: DARK, num: num, yi: yi, pct: pct,
+  return { COLOURS: COLOURS, LIGHT: LIGHT, DARK: DARK, num: num, yi: yi, pct: pct, colourOf: colourOf,
            funnel: funnel, curve: curve, breakdown: breakdown, drill: drill };
 })();

@@ -103,7 +103,7 @@
     text("k-plan", fmt(L.plan_note, { v: yi(h.planned_investment) }));
     text("k-rate", pct(h.completion_rate));
     text("k-tp", gapNote(h));
-    $("k-rate").className = "xf-kpi-value xf-c-" + colourOf(h.gap);
+    $("k-rate").className = "xf-kpi-value xf-c-" + C.colourOf(h.gap, d.thresholds);
     text("k-start", pct(h.start_rate));
     text("k-start-note", fmt(L.start_note, { due: h.due_to_start, started: h.started_due }));
     if (h.targets === null) { text("k-targets", "—"); text("k-targets-note", L.missing); }
@@ -135,14 +135,23 @@
       var rows = d.breakdowns[dim], theme = rows.length > 6 ? Object.assign({}, t, { font: 15 }) : small;
       chart("w-" + dim, C.breakdown(d, rows, L, theme, { labelWidth: 150 }));
     });
+    drawLegend(d.thresholds);
     drawWarnings(d.warnings);
     drawTargets(d.targets);
     drawProblems(d.problems);
   }
-  function colourOf(gap) {
-    if (gap === null || gap === undefined) { return "none"; }
-    var g = parseFloat(gap);
-    return g < -30 ? "red" : g < -10 ? "yellow" : "green";
+  /* The bars' colours in words, from the thresholds the data carries (the pace warning's). */
+  function drawLegend(th) {
+    ["w-legend-units", "w-legend-breakdowns"].forEach(function (id) {
+      var items = [];
+      (th ? th.legend : []).forEach(function (item) {
+        var swatch = el("span", "xf-swatch");
+        swatch.style.background = C.COLOURS[item.colour] || C.COLOURS.none;
+        items.push(swatch, el("span", "", item.text));
+      });
+      if (th && th.note) { items.push(el("span", "xf-legend-note", th.note)); }
+      replace(id, items);
+    });
   }
   function warningItems(rows, total, limit) {
     var items = rows.slice(0, limit).map(function (w) {
