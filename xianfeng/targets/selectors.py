@@ -1479,6 +1479,12 @@ def warning_rules(*, user: User) -> QuerySet[WarningRule]:
     return WarningRule.objects.restrict(user, "view").order_by("id")
 
 
+def warning_rule_words() -> list[tuple[str, str]]:
+    """Each rule's name and its current thresholds in words, for the legend of the warnings page
+    (every reader of the page is told how its lights are set, whoever may edit the rules)."""
+    return [(str(rule.get_rule_display()), rule.described()) for rule in WarningRule.objects.order_by("id")]
+
+
 def plan_curves(*, user: User) -> QuerySet[PlanCurve]:
     return PlanCurve.objects.restrict(user, "view").order_by("category", "kind")
 

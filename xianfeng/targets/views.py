@@ -358,6 +358,7 @@ def warnings_page(request: HttpRequest) -> HttpResponse:
             "colours": [(Colour.RED, Colour.RED.label), (Colour.YELLOW, Colour.YELLOW.label)],
             "time_progress": time_progress_percent(period.month),
             "can_recompute": request.user.role == Role.DISPATCHER,
+            "rule_words": selectors.warning_rule_words(),
         },
     )
 

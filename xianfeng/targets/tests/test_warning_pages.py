@@ -217,3 +217,13 @@ def test_settings_page_words_the_rules_with_their_thresholds_and_says_saved_once
 def test_recompute_message_shows_once(world, dispatcher) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     page = client_for(dispatcher).post("/targets/warnings/recompute/", {"period": "2024-03"}, follow=True)
     assert page.content.decode().count("已提交2024年3月预警与预测的重新计算") == 1
+
+
+def test_warnings_page_legend_follows_the_rules(computed, dispatcher, clerk_a) -> None:  # type: ignore[no-untyped-def]
+    from xianfeng.targets.models import WarningRule
+
+    page = client_for(clerk_a).get("/targets/warnings/?period=2024-03").content.decode()
+    assert "投资进度——落后时间进度10–30个百分点为黄灯，超过30个百分点为红灯" in page
+    WarningRule.objects.filter(rule="pace").update(yellow_at=Decimal(15), red_at=Decimal(40))
+    page = client_for(dispatcher).get("/targets/warnings/?period=2024-03").content.decode()
+    assert "投资进度——落后时间进度15–40个百分点为黄灯，超过40个百分点为红灯" in page and "10–30" not in page
