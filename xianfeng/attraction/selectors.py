@@ -381,7 +381,7 @@ def lead_get(*, user: User, pk: int, action: str = "view") -> Lead:
         Lead.objects.restrict(user, action).select_related(*LEAD_RELATED, "introducer").filter(pk=pk).first()
     )
     if lead is None:
-        raise Http404("未找到该线索，或您无权查看")
+        raise Http404(gettext("未找到该线索，或您无权查看"))
     return lead
 
 
@@ -881,7 +881,7 @@ def investor_get(*, user: User, pk: int, action: str = "view") -> Investor:
         .first()
     )
     if investor is None:
-        raise Http404("未找到该投资方，或您无权查看")
+        raise Http404(gettext("未找到该投资方，或您无权查看"))
     return investor
 
 
@@ -927,7 +927,7 @@ def event_list(*, user: User, year: int | None = None) -> list[Event]:
 def event_get(*, user: User, pk: int, action: str = "view") -> Event:
     event = Event.objects.restrict(user, action).select_related("organiser").filter(pk=pk).first()
     if event is None:
-        raise Http404("未找到该活动")
+        raise Http404(gettext("未找到该活动"))
     return event
 
 

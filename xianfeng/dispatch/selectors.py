@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from xianfeng.dispatch.choices import HANDED_IN_STATUSES, ReportStatus
 from xianfeng.dispatch.models import MonthlyReport, Reminder, ReportEvent, ReportingPeriod, ReportPhoto
@@ -189,10 +190,10 @@ def period_get(*, user: User, key: str, action: str = "view") -> ReportingPeriod
     """The period named ``YYYY-MM``; 404 if there is none or the user may not see periods."""
     parsed = parse_period_key(key)
     if parsed is None:
-        raise Http404("调度期应写作 YYYY-MM")
+        raise Http404(gettext("调度期应写作 YYYY-MM"))
     period = ReportingPeriod.objects.restrict(user, action).filter(year=parsed[0], month=parsed[1]).first()  # type: ignore[arg-type]
     if period is None:
-        raise Http404("没有该调度期")
+        raise Http404(gettext("没有该调度期"))
     return period
 
 
@@ -452,7 +453,7 @@ def entry_get(*, user: User, pk: int, action: str = "view") -> ProgrammeEntry:
         .first()
     )
     if entry is None:
-        raise Http404("未找到该项目，或您无权查看")
+        raise Http404(gettext("未找到该项目，或您无权查看"))
     return entry
 
 
@@ -469,7 +470,7 @@ def report_get(*, user: User, pk: int, action: str = "view") -> MonthlyReport:
         .first()
     )
     if report is None:
-        raise Http404("未找到该报告，或您无权查看")
+        raise Http404(gettext("未找到该报告，或您无权查看"))
     return report
 
 
@@ -484,7 +485,7 @@ def report_photos(*, report: MonthlyReport) -> list[ReportPhoto]:
 def photo_get(*, user: User, pk: int) -> ReportPhoto:
     photo = ReportPhoto.objects.restrict(user, "view").select_related("report").filter(pk=pk).first()
     if photo is None:
-        raise Http404("未找到该照片，或您无权查看")
+        raise Http404(gettext("未找到该照片，或您无权查看"))
     return photo
 
 

@@ -68,6 +68,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 
 from xianfeng.dispatch.choices import HANDED_IN_STATUSES
 from xianfeng.dispatch.models import MonthlyReport, ReportingPeriod
@@ -147,9 +148,9 @@ def statistics_period(
         for period in candidates:
             if period.year == year and period.month == month:
                 return period
-        raise Http404("没有该调度期")
+        raise Http404(gettext("没有该调度期"))
     if not candidates:
-        raise Http404("还没有调度期")
+        raise Http404(gettext("还没有调度期"))
     today = clock.today()
     ended = [p for p in candidates if p.end_date <= today]
     return (ended or candidates)[0]

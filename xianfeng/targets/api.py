@@ -465,7 +465,7 @@ class RulesOut(Schema):
 def _warning_period(user: Any, period: str | None) -> Any:
     found = dispatch_selectors.period_current(user=user, key=period or None)
     if found is None:
-        raise Http404("还没有调度期")
+        raise Http404(gettext("还没有调度期"))
     return found
 
 

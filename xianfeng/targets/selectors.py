@@ -764,7 +764,7 @@ def target_get(*, user: User, pk: int, action: str = "view") -> Target:
         .first()
     )
     if target is None:
-        raise Http404("没有该目标，或您无权查看")
+        raise Http404(_("没有该目标，或您无权查看"))
     return target
 
 
@@ -886,7 +886,7 @@ def target_board(
 def target_progress(*, user: User, target: Target, as_of: dt.date) -> TargetProgress:
     """One target as of ``as_of`` with its full threats list."""
     if not Target.objects.restrict(user, "view").filter(pk=target.pk).exists():
-        raise Http404("没有该目标，或您无权查看")
+        raise Http404(_("没有该目标，或您无权查看"))
     return _progress(
         user=user,
         target=target,
@@ -948,7 +948,7 @@ def target_values(*, user: User, target: Target) -> QuerySet[TargetValue]:
 def target_value_get(*, user: User, pk: int) -> TargetValue:
     value = TargetValue.objects.restrict(user, "view").select_related("target").filter(pk=pk).first()
     if value is None:
-        raise Http404("没有该填报值，或您无权查看")
+        raise Http404(_("没有该填报值，或您无权查看"))
     return value
 
 

@@ -237,3 +237,9 @@ def test_a_crash_gets_the_static_500_page_and_json_under_the_api() -> None:
     api = client.get("/api/crash/")
     assert api.status_code == 500 and api["Content-Type"] == "application/json"
     assert CJK.search(api.json()["detail"])
+
+
+def test_our_404_message_in_english(dispatcher) -> None:
+    response = _client(dispatcher, "en").get("/targets/987654/")
+    assert response.status_code == 404
+    assert _reason(response.content.decode()) == "No such target, or you may not view it"
