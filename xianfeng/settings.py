@@ -7,6 +7,7 @@ Defaults are safe for development and the demo: SQLite under ``var/``. Productio
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -188,6 +189,10 @@ EMAIL_TIMEOUT = env_int("XF_EMAIL_TIMEOUT", 30, minimum=1)
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = env_str("XF_EMAIL_FROM", "先锋平台 <noreply@localhost>")
 # Absolute links in e-mails and group-robot messages, e.g. https://xm.example.gov.cn
 XF_SITE_URL = env_str("XF_SITE_URL").rstrip("/")
+if XF_SITE_URL and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", XF_SITE_URL):
+    raise ImproperlyConfigured(
+        f"XF_SITE_URL must be an address such as https://xm.example.gov.cn, got {XF_SITE_URL!r}"
+    )
 XF_NOTIFY_MAX_ATTEMPTS = env_int("XF_NOTIFY_MAX_ATTEMPTS", 5, minimum=1, maximum=20)
 XF_WEBHOOK_TIMEOUT = env_int("XF_WEBHOOK_TIMEOUT", 10, minimum=1, maximum=120)
 XF_DIGEST_HOUR = env_int("XF_DIGEST_HOUR", 8, minimum=0, maximum=23)

@@ -7,3 +7,6 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "xianfeng.notifications"
     verbose_name = _("消息通知")
+
+    def ready(self) -> None:
+        from xianfeng.notifications import checks  # noqa: F401  (registers the deploy checks)

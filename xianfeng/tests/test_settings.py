@@ -69,3 +69,10 @@ def test_chinese_pages_group_digits_by_three_where_asked() -> None:
         assert template.render(context) == "3,621,389.19 · 3621389.19 · 2024年6月30日"
     with translation.override("en"):
         assert template.render(context) == "3,621,389.19 · 3621389.19 · June 30, 2024"
+
+
+def test_a_malformed_site_url_is_refused(tmp_path) -> None:
+    result = _load(XF_SITE_URL="xm.example.gov.cn", XF_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0 and "XF_SITE_URL" in result.stderr
+    result = _load(XF_SITE_URL="https://xm.example.gov.cn/", XF_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
