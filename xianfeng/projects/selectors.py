@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, F, FilteredRelation, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    F,
+    FilteredRelation,
+    FloatField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, NullIf
 from django.utils.translation import gettext, ngettext
 
 from xianfeng.lib import clock
@@ -33,7 +44,20 @@ SORTS = {
     "stage": ["stage", "internal_code"],
     "unit": ["lead_unit__order", "lead_unit__code", "internal_code"],
     "serial": ["year_serial", "internal_code"],
+    "invested": ["year_invested_ytd", "internal_code"],
+    "rate": ["year_completion_ratio", "internal_code"],
 }
+# Sorts whose first column can be NULL (a rate without planned investment): those rows come last
+# whichever the direction, so the projects behind a low rate lead an ascending list.
+NULLS_LAST = {"invested", "rate"}
+ONE_PLACE = Decimal("0.1")
+
+
+def completion_rate(*, invested: Decimal | None, planned: Decimal | None) -> Decimal | None:
+    """完成率 in percent, one decimal rounded half-up (750 of 1,200 → 62.5); None without a plan."""
+    if not planned:
+        return None
+    return ((invested or Decimal(0)) * 100 / planned).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
 
 
 @dataclass
@@ -138,22 +162,41 @@ def project_list(
             qs = qs.filter(search_text__contains=term)
     sort = filters.sort
     descending = sort.startswith("-")
-    columns = SORTS[sort.lstrip("-")]
+    key = sort.lstrip("-")
+    columns = SORTS[key]
     if not filters.year and columns[0].startswith("year_"):
-        columns = SORTS["code"]
-    order = [("-" + c if descending and i == 0 else c) for i, c in enumerate(columns)]
+        key, columns = "code", SORTS["code"]
+    if key == "rate":
+        # Only this sort needs the ratio, computed by the database over the entry already joined.
+        # Cast to float: SQLite stores whole amounts as integers and would divide them as such.
+        qs = qs.annotate(
+            year_completion_ratio=Cast("year_entry__invested_ytd", FloatField())
+            / NullIf(Cast("year_entry__planned_investment", FloatField()), Value(0.0))
+        )
+    order: list[Any] = [("-" + c if descending and i == 0 else c) for i, c in enumerate(columns)]
+    if key in NULLS_LAST:
+        first = F(columns[0])
+        order[0] = first.desc(nulls_last=True) if descending else first.asc(nulls_last=True)
     return qs.select_related(*related).order_by(*order)
 
 
 def project_totals(*, queryset: QuerySet[Project], year: int | None) -> dict[str, Any]:
-    """Count and sums over the whole filtered list (not just the page)."""
+    """Count and sums over the whole filtered list (not just the page), in one query.
+
+    With a year, also the investment completed and the overall rate: the sum completed over the
+    sum planned, not the mean of the rows' rates (a small project must not weigh like a big one)."""
     aggregates: dict[str, Any] = {"count": Count("id"), "total_investment": Sum("total_investment")}
     if year:
         aggregates["planned_investment"] = Sum("year_planned_investment")
+        aggregates["invested_ytd"] = Sum("year_invested_ytd")
     result = queryset.order_by().aggregate(**aggregates)
     result["total_investment"] = result["total_investment"] or Decimal(0)
     if year:
         result["planned_investment"] = result["planned_investment"] or Decimal(0)
+        result["invested_ytd"] = result["invested_ytd"] or Decimal(0)
+        result["completion_rate"] = completion_rate(
+            invested=result["invested_ytd"], planned=result["planned_investment"]
+        )
     return result
 
 
@@ -227,9 +270,8 @@ def _month_end(day: dt.date) -> dt.date:
 
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
-    if not whole:
-        return None
-    return (part * 100 / whole).quantize(Decimal("0.1"))
+    # The same rounding (half-up) as the registry list, so a card and its row show one rate.
+    return completion_rate(invested=part, planned=whole)
 
 
 def pipeline_board(*, user: User, year: int, filters: ProjectFilters | None = None) -> list[BoardColumn]:

@@ -27,3 +27,11 @@ def yi(value: Any) -> str:
     if value is None or value == "":
         return "—"
     return fmt_yi(Decimal(value))
+
+
+@register.filter
+def pct(value: Any) -> str:
+    """A rate in percent: Decimal("62.5") → "62.5%"; None (nothing planned) → "—"."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value):,.1f}%"

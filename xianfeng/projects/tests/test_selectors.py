@@ -82,7 +82,69 @@ def test_list_filters_search_and_sort(dispatcher, unit_a, unit_b) -> None:
     totals = selectors.project_totals(
         queryset=selectors.project_list(user=dispatcher, filters=ProjectFilters(year=2024)), year=2024
     )
-    assert totals == {"count": 2, "total_investment": Decimal(200000), "planned_investment": Decimal(38000)}
+    assert totals == {
+        "count": 2,
+        "total_investment": Decimal(200000),
+        "planned_investment": Decimal(38000),
+        "invested_ytd": Decimal(0),
+        "completion_rate": Decimal("0.0"),
+    }
+
+
+def test_completion_rate_is_one_decimal_half_up() -> None:
+    rate = selectors.completion_rate
+    assert rate(invested=Decimal(750), planned=Decimal(1200)) == Decimal("62.5")
+    assert rate(invested=Decimal(1), planned=Decimal(3)) == Decimal("33.3")
+    assert rate(invested=Decimal(2), planned=Decimal(3)) == Decimal("66.7")
+    assert rate(invested=Decimal(1), planned=Decimal(16)) == Decimal("6.3")  # 6.25: half-up, not half-even
+    assert rate(invested=Decimal(1500), planned=Decimal(1200)) == Decimal("125.0")
+    assert rate(invested=Decimal(0), planned=Decimal(1200)) == Decimal("0.0")
+    assert rate(invested=Decimal(50), planned=Decimal(0)) is None  # nothing planned: no rate
+    assert rate(invested=None, planned=None) is None
+
+
+@pytest.fixture
+def rated(unit_a) -> None:  # type: ignore[no-untyped-def]
+    """Four 2024 entries with hand-chosen completion: 62.5 %, 10.0 %, no plan, 100.0 %."""
+    for name, planned, invested in [
+        ("甲", "1200.00", "750.00"),  # 62.5 %
+        ("乙", "1000.00", "100.00"),  # 10.0 %
+        ("丙", "0.00", "50.00"),  # nothing planned: no rate
+        ("丁", "400.00", "400.00"),  # 100.0 %
+    ]:
+        project = ProjectFactory(name=name, lead_unit=unit_a)
+        ProgrammeEntryFactory(
+            project=project, planned_investment=Decimal(planned), invested_ytd=Decimal(invested)
+        )
+
+
+def test_sort_by_rate_and_invested_puts_rows_without_a_plan_last(dispatcher, unit_a, rated) -> None:
+    def names(sort: str, year: int | None = 2024) -> list[str]:
+        filters = ProjectFilters(year=year, sort=sort)
+        return [p.name for p in selectors.project_list(user=dispatcher, filters=filters)]
+
+    assert names("rate") == ["乙", "甲", "丁", "丙"]  # lowest rate first, no plan last
+    assert names("-rate") == ["丁", "甲", "乙", "丙"]  # no plan last in both directions
+    assert names("invested") == ["丙", "乙", "丁", "甲"]
+    assert names("-invested") == ["甲", "丁", "乙", "丙"]
+    # Equal rates keep the code order; without a year the year's columns fall back to the code.
+    ProgrammeEntryFactory(
+        project=ProjectFactory(name="戊", lead_unit=unit_a),
+        planned_investment=Decimal("2400.00"),
+        invested_ytd=Decimal("1500.00"),
+    )
+    assert names("rate") == ["乙", "甲", "戊", "丁", "丙"]
+    assert names("rate", year=None) == ["甲", "乙", "丙", "丁", "戊"]
+
+
+def test_totals_rate_comes_from_the_sums(dispatcher, rated) -> None:
+    queryset = selectors.project_list(user=dispatcher, filters=ProjectFilters(year=2024, sort="rate"))
+    totals = selectors.project_totals(queryset=queryset, year=2024)
+    assert totals["invested_ytd"] == Decimal("1300.00")  # 750 + 100 + 50 + 400
+    assert totals["planned_investment"] == Decimal("2600.00")  # 1200 + 1000 + 0 + 400
+    # 1300 / 2600 = 50.0 %, not the mean of the rows' rates (62.5 + 10 + 100) / 3 = 57.5 %.
+    assert totals["completion_rate"] == Decimal("50.0")
+    assert "completion_rate" not in selectors.project_totals(queryset=queryset, year=None)
 
 
 def test_time_progress_counts_whole_months() -> None:

@@ -95,6 +95,38 @@ def test_export_contents(dispatcher, rows) -> None:
     assert ws.column_dimensions["B"].width == 36
 
 
+def test_export_carries_the_completion_rate_when_a_year_is_selected(dispatcher, rows) -> None:
+    first, _second = rows
+    third = ProjectFactory(name="张村河生态公园", lead_unit=first.lead_unit)
+    ProgrammeEntryFactory(
+        project=third, serial=3, planned_investment=Decimal("0.00"), invested_ytd=Decimal("50.00")
+    )
+    client = client_for(dispatcher)
+    ws = workbook(client.get(EXPORT, {"year": "2024", "sort": "rate"})).active
+    values = [[cell.value for cell in row] for row in ws.iter_rows()]
+    header = values[1]
+    col = {name: header.index(name) for name in header if name}
+    assert col["完成率"] == col["年度累计完成投资（万元）"] + 1 == col["年度计划投资（万元）"] + 2
+    # Sorted by rate, lowest first, the row without a plan last (and its rate left empty).
+    body = {row[col["项目名称"]]: row for row in values[2:5]}
+    assert [row[col["项目名称"]] for row in values[2:5]] == ["老城区改造", "科创园一期", "张村河生态公园"]
+    assert body["科创园一期"][col["完成率"]] == pytest.approx(0.667)  # 4,000 / 6,000.25 = 66.66… → 66.7 %
+    assert body["老城区改造"][col["完成率"]] == 0  # nothing completed of 2,000
+    assert body["张村河生态公园"][col["完成率"]] is None
+    assert body["张村河生态公园"][col["年度累计完成投资（万元）"]] == pytest.approx(50)
+    total = values[5]
+    assert total[1] == "合计（3 个项目）"
+    assert total[col["年度累计完成投资（万元）"]] == pytest.approx(4050)
+    # 4,050 / 8,000.25 = 50.62 % → 50.6 %, from the sums (the mean of the rates would be 33.3 %).
+    assert total[col["完成率"]] == pytest.approx(0.506)
+    assert ws.cell(row=3, column=col["完成率"] + 1).number_format == "0.0%"
+    # Every year: no rate column.
+    header = [
+        cell.value for cell in next(workbook(client.get(EXPORT, {"year": ""})).active.iter_rows(min_row=2))
+    ]
+    assert "完成率" not in header
+
+
 def test_export_follows_filters_and_sort(dispatcher, rows) -> None:
     client = client_for(dispatcher)
     ws = workbook(client.get(EXPORT, {"kind": Kind.CONTINUING})).active

@@ -166,6 +166,69 @@ def test_sorting_by_header(dispatcher, programme) -> None:
     )
 
 
+@pytest.fixture
+def rated(unit_a):  # type: ignore[no-untyped-def]
+    """A 2024 programme whose completion was hand-chosen: 62.5 %, 10.0 %, no plan, 100.0 %."""
+    for name, planned, invested in [
+        ("虚拟现实产业园", "1200.00", "750.00"),
+        ("崂山湾社区医院", "1000.00", "100.00"),
+        ("张村河生态公园", "0.00", "50.00"),
+        ("海洋大学科创中心", "400.00", "400.00"),
+    ]:
+        ProgrammeEntryFactory(
+            project=ProjectFactory(name=name, lead_unit=unit_a),
+            planned_investment=Decimal(planned),
+            invested_ytd=Decimal(invested),
+        )
+
+
+def test_a_year_shows_each_rows_completed_investment_and_rate(dispatcher, rated) -> None:
+    response = client_for(dispatcher).get(LIST, {"year": "2024"})
+    rates = {p.name: p.completion_rate for p in response.context["rows"]}
+    assert rates == {
+        "虚拟现实产业园": Decimal("62.5"),  # 750 / 1,200
+        "崂山湾社区医院": Decimal("10.0"),  # 100 / 1,000
+        "张村河生态公园": None,  # nothing planned
+        "海洋大学科创中心": Decimal("100.0"),
+    }
+    totals = response.context["totals"]
+    assert totals["invested_ytd"] == Decimal("1300.00")
+    assert totals["completion_rate"] == Decimal("50.0")  # 1,300 / 2,600, not the mean 57.5
+    html = response.content.decode()
+    assert "累计完成投资（万元）" in html and "完成率" in html
+    row = html.split("虚拟现实产业园</a>")[1].split("</tr>")[0]
+    assert ">750.00<" in row and ">62.5%<" in row
+    row = html.split("张村河生态公园</a>")[1].split("</tr>")[0]
+    assert ">50.00<" in row and ">—<" in row and "%" not in row
+    footer = html.split("<tfoot>")[1].split("</tfoot>")[0]
+    assert ">1,300.00<" in footer and ">50.0%<" in footer and ">2,600.00<" in footer
+
+
+def test_without_a_year_there_is_no_completion_column(dispatcher, rated) -> None:
+    response = client_for(dispatcher).get(
+        LIST, {"year": ""}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="xf-list-results"
+    )
+    html = response.content.decode()
+    assert len(response.context["rows"]) == 4
+    assert "累计完成投资" not in html and "完成率" not in html and "%" not in html
+    assert "completion_rate" not in response.context["totals"]
+
+
+def test_sorting_by_rate_puts_the_lowest_first_and_no_plan_last(dispatcher, rated) -> None:
+    client = client_for(dispatcher)
+    ascending = client.get(LIST, {"year": "2024", "sort": "rate"})
+    assert names(ascending) == ["崂山湾社区医院", "虚拟现实产业园", "海洋大学科创中心", "张村河生态公园"]
+    header = ascending.context["sort_headers"]["rate"]
+    assert header["state"] == "asc" and "sort=-rate" in header["query"] and "year=2024" in header["query"]
+    assert 'aria-sort="ascending"' in ascending.content.decode()
+    descending = client.get(LIST, {"year": "2024", "sort": "-rate"})
+    assert names(descending) == ["海洋大学科创中心", "虚拟现实产业园", "崂山湾社区医院", "张村河生态公园"]
+    assert descending.context["sort_headers"]["rate"]["state"] == "desc"
+    invested = client.get(LIST, {"year": "2024", "sort": "-invested"})
+    assert names(invested) == ["虚拟现实产业园", "海洋大学科创中心", "崂山湾社区医院", "张村河生态公园"]
+    assert "sort=invested" in invested.context["sort_headers"]["invested"]["query"]
+
+
 def test_unit_clerk_sees_only_own_unit_and_own_unit_option(clerk_b, programme, unit_a, unit_b) -> None:
     client = client_for(clerk_b)
     response = client.get(LIST)
@@ -274,3 +337,8 @@ def test_query_count_does_not_grow_with_rows(
     # session, user, years, totals, the page's rows, five filter option lists (+ the clerk's unit in the nav)
     with django_assert_num_queries(queries):
         client.get(LIST, {"sort": "-unit", "q": "测试"})
+    # The completed investment and the rate come with the rows and the totals: no extra query.
+    for sort in ["rate", "-rate", "invested"]:
+        with django_assert_num_queries(queries):
+            response = client.get(LIST, {"year": "2024", "sort": sort})
+        assert len(response.context["rows"]) == 50
