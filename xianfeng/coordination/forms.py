@@ -17,6 +17,7 @@ from xianfeng.projects.models import Project
 
 SELECT = {"class": "form-select"}
 TEXT = {"class": "form-control"}
+CHECK = {"class": "form-check-input"}
 
 
 def _textarea(rows: int = 3, placeholder: str | Promise = "") -> forms.Textarea:
@@ -106,7 +107,8 @@ class ProblemRaiseForm(DeadlineMixin):
         label=_("责任单位"),
         queryset=Department.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={**SELECT, "size": 6}),
+        widget=forms.CheckboxSelectMultiple(attrs=CHECK),
+        help_text=_("可勾选多个单位"),
     )
     primary_unit = UnitChoiceField(
         label=_("牵头单位"),
@@ -130,7 +132,9 @@ class AssignForm(DeadlineMixin):
     units = UnitsField(
         label=_("责任单位"),
         queryset=Department.objects.none(),
-        widget=forms.SelectMultiple(attrs={**SELECT, "size": 8}),
+        widget=forms.CheckboxSelectMultiple(attrs=CHECK),
+        help_text=_("可勾选多个单位"),
+        error_messages={"required": _("请至少选择一个责任单位")},
     )
     primary_unit = UnitChoiceField(
         label=_("牵头单位"),
@@ -198,10 +202,12 @@ class PlanForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    # Starts empty: a reviewer must choose, never accept a plan by leaving the default.
     decision = forms.ChoiceField(
         label=_("审核结果"),
-        choices=[("accept", _("采纳")), ("return", _("退回"))],
+        choices=[("", _("请选择")), ("accept", _("采纳")), ("return", _("退回"))],
         widget=forms.Select(attrs=SELECT),
+        error_messages={"required": _("请选择审核结果：采纳或退回")},
     )
     note = forms.CharField(label=_("审核意见"), required=False, max_length=5000, widget=_textarea(2))
 

@@ -21,11 +21,13 @@ import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy
+from django.utils import dateformat, translation
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from xianfeng.audit.choices import ChangeAction
 from xianfeng.audit.services import change_record, record_create, record_update, snapshot
@@ -181,8 +183,32 @@ def _send(
         )
 
 
+def _in_site_language() -> translation.override:
+    """Notifications are stored once and read by other people: write them in the site's language
+    (as notifications.services renders their e-mails), whatever language the actor uses."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
 def _headline(problem: Problem) -> str:
-    return f"【{problem.project.name}】{problem.get_type_display()}问题：{problem.title}"
+    """The first line of a problem's notifications; call it in the site's language."""
+    return gettext("【%(project)s】%(type)s问题：%(title)s") % {
+        "project": problem.project.name,
+        "type": problem.get_type_display(),
+        "title": problem.title,
+    }
+
+
+def _who(actor: User) -> str:
+    """The name and unit of whoever took a step, as a notification names them."""
+    return gettext("%(name)s（%(unit)s）") % {
+        "name": actor.get_full_name(),
+        "unit": _actor_unit_shown(actor) or "—",
+    }
+
+
+def _month_day(day: dt.date) -> str:
+    """A deadline in a title: 12月10日 in Chinese, the translated format (e.g. "Dec 10") otherwise."""
+    return dateformat.format(day, gettext("m月d日"))
 
 
 # ---------------------------------------------------------------- events and audit
@@ -358,12 +384,18 @@ def problem_raise(
     _event(problem, actor=actor, action=ProblemAction.RAISE, to_status=ProblemStatus.OPEN, note=note)
     record_create(actor=actor, instance=problem, request_id=request_id)
     problem = Problem.objects.select_related("project", "project__leader__user").get(pk=problem.pk)
+    with _in_site_language():
+        title = gettext("新问题待交办：%(title)s") % {"title": problem.title}
+        body = gettext("%(headline)s\n提出：%(who)s\n%(description)s") % {
+            "headline": _headline(problem),
+            "who": _who(actor),
+            "description": problem.description,
+        }
     _send(
         recipients=_dispatchers(),
         event="problem.raised",
-        title=f"新问题待交办：{problem.title}",
-        body=f"{_headline(problem)}\n提出：{actor.get_full_name()}（{_actor_unit_label(actor) or '—'}）"
-        f"\n{problem.description}",
+        title=title,
+        body=body,
         link=_problem_link(problem),
         dedupe_key=f"problem:{problem.pk}:raised",
         actor=actor,
@@ -458,11 +490,20 @@ def problem_assign(
         request_id=request_id,
     )
     link = _problem_link(current)
+    with _in_site_language():
+        headline = _headline(current)
+        assignment = _assignment_text(unit_list, primary=primary, due=due, days=days)
+        title = gettext("交办问题：%(title)s（%(date)s前办结）") % {
+            "title": current.title,
+            "date": _month_day(due),
+        }
+        body = f"{headline}\n{assignment}\n{current.description}"
+        raiser_title = gettext("问题已交办：%(title)s") % {"title": current.title}
     _send(
         recipients=_unit_users(new_ids),
         event="problem.assigned",
-        title=f"交办问题：{current.title}（{due:%m月%d日}前办结）",
-        body=f"{_headline(current)}\n{text}\n{current.description}",
+        title=title,
+        body=body,
         link=link,
         dedupe_key=f"problem:{current.pk}:assigned:{event.pk}",
         actor=actor,
@@ -472,14 +513,27 @@ def problem_assign(
     _send(
         recipients=_unit_users([current.raised_unit_id]),
         event="problem.progress",
-        title=f"问题已交办：{current.title}",
-        body=f"{_headline(current)}\n{text}",
+        title=raiser_title,
+        body=f"{headline}\n{assignment}",
         link=link,
         dedupe_key=f"problem:{current.pk}:assigned-raiser:{event.pk}",
         actor=actor,
         obj=current,
     )
     return current
+
+
+def _assignment_text(units: Sequence[Department], *, primary: Department, due: dt.date, days: int) -> str:
+    """Who handles a problem by when, as the assignment's notifications say it; call it in the site's
+    language. (The event note keeps its fixed wording, as dispatch's history notes do.)"""
+    names = gettext("、").join(
+        gettext("%(unit)s（牵头）") % {"unit": unit} if unit.pk == primary.pk else str(unit) for unit in units
+    )
+    return ngettext(
+        "责任单位：%(units)s；办理期限 %(deadline)s（%(days)s 个工作日）",
+        "责任单位：%(units)s；办理期限 %(deadline)s（%(days)s 个工作日）",
+        days,
+    ) % {"units": names, "deadline": f"{due:%Y-%m-%d}", "days": days}
 
 
 # ---------------------------------------------------------------- the status moves
@@ -563,12 +617,14 @@ def problem_transition(
     event = _event(
         current, actor=actor, action=action, from_status=from_status, to_status=to_status, note=event_note
     )
+    with _in_site_language():  # the audit log is read by others: not in the actor's language
+        step = str(ProblemAction(action).label)
     record_update(
         actor=actor,
         instance=current,
         before=before,
         action=ChangeAction.TRANSITION,
-        reason=f"{label}：{event_note}" if event_note else str(label),
+        reason=f"{step}：{event_note}" if event_note else step,
         request_id=request_id,
     )
     if action == ProblemAction.CLOSE:
@@ -611,20 +667,60 @@ def _close_followups(problem: Problem, *, actor: User) -> None:
         )
 
 
+# A unit's step the raiser hears of: (title, body, body with the unit's note), per action.
+_STEP_MESSAGES = {
+    ProblemAction.ACCEPT: (
+        gettext_lazy("问题受理：%(title)s"),
+        gettext_lazy("%(headline)s\n%(who)s受理"),
+        gettext_lazy("%(headline)s\n%(who)s受理：%(note)s"),
+    ),
+    ProblemAction.START: (
+        gettext_lazy("问题开始办理：%(title)s"),
+        gettext_lazy("%(headline)s\n%(who)s开始办理"),
+        gettext_lazy("%(headline)s\n%(who)s开始办理：%(note)s"),
+    ),
+    ProblemAction.PROGRESS: (  # a progress report always has its note
+        gettext_lazy("问题办理进展：%(title)s"),
+        gettext_lazy("%(headline)s\n%(who)s办理进展：%(note)s"),
+        gettext_lazy("%(headline)s\n%(who)s办理进展：%(note)s"),
+    ),
+}
+
+
 def _notify_transition(problem: Problem, *, actor: User, action: str, note: str, event: ProblemEvent) -> None:
     link = _problem_link(problem)
     responsible = _responsible_ids(problem)
     raiser_users = _unit_users([problem.raised_unit_id])
     key = f"problem:{problem.pk}:{action}:{event.pk}"
-    headline = _headline(problem)
-    who = f"{actor.get_full_name()}（{_actor_unit_label(actor) or '—'}）"
-    if action in {ProblemAction.ACCEPT, ProblemAction.START, ProblemAction.PROGRESS}:
-        verb = ProblemAction(action).label
+    with _in_site_language():
+        words = {"headline": _headline(problem), "who": _who(actor), "title": problem.title, "note": note}
+        if action in _STEP_MESSAGES:
+            title_text, body_text, noted_text = _STEP_MESSAGES[action]
+            title = str(title_text) % words
+            body = str(noted_text if note else body_text) % words
+        elif action == ProblemAction.RESOLVE:
+            title = gettext("问题已办结，请确认销号：%(title)s") % words
+            body = gettext("%(headline)s\n%(who)s办结：%(resolution)s") % {
+                **words,
+                "resolution": problem.resolution,
+            }
+        elif action == ProblemAction.CLOSE:
+            title = gettext("问题已销号：%(title)s") % words
+            days = problem.days_to_close or 0
+            body = ngettext(
+                "%(headline)s\n%(who)s确认销号，用时 %(days)s 天。",
+                "%(headline)s\n%(who)s确认销号，用时 %(days)s 天。",
+                days,
+            ) % {**words, "days": days}
+        elif action == ProblemAction.REOPEN:
+            title = gettext("问题被退回重办：%(title)s") % words
+            body = gettext("%(headline)s\n%(who)s退回：%(note)s") % words
+    if action in _STEP_MESSAGES:
         _send(
             recipients=raiser_users,
             event="problem.progress",
-            title=f"问题{verb}：{problem.title}",
-            body=f"{headline}\n{who}{verb}" + (f"：{note}" if note else ""),
+            title=title,
+            body=body,
             link=link,
             dedupe_key=key,
             actor=actor,
@@ -636,8 +732,8 @@ def _notify_transition(problem: Problem, *, actor: User, action: str, note: str,
         _send(
             recipients=recipients,
             event="problem.resolved",
-            title=f"问题已办结，请确认销号：{problem.title}",
-            body=f"{headline}\n{who}办结：{problem.resolution}",
+            title=title,
+            body=body,
             link=link,
             dedupe_key=key,
             actor=actor,
@@ -649,8 +745,8 @@ def _notify_transition(problem: Problem, *, actor: User, action: str, note: str,
         _send(
             recipients=recipients,
             event="problem.closed",
-            title=f"问题已销号：{problem.title}",
-            body=f"{headline}\n{who}确认销号，用时 {problem.days_to_close} 天。",
+            title=title,
+            body=body,
             link=link,
             dedupe_key=f"problem:{problem.pk}:closed",
             actor=actor,
@@ -660,8 +756,8 @@ def _notify_transition(problem: Problem, *, actor: User, action: str, note: str,
         _send(
             recipients=_unit_users(responsible) + _dispatchers(),
             event="problem.reopened",
-            title=f"问题被退回重办：{problem.title}",
-            body=f"{headline}\n{who}退回：{note}",
+            title=title,
+            body=body,
             link=link,
             dedupe_key=key,
             actor=actor,
@@ -699,12 +795,17 @@ def _escalate(problem: Problem, *, actor: User | None, to_level: int, note: str)
         note=note,
     )
     record_update(actor=actor, instance=problem, before=before, reason=note)
-    level_label = EscalationLevel(to_level).label
+    with _in_site_language():
+        title = gettext("问题升级至%(level)s：%(title)s") % {
+            "level": EscalationLevel(to_level).label,
+            "title": problem.title,
+        }
+        body = f"{_headline(problem)}\n{note}"
     _send(
         recipients=_level_recipients(problem, to_level) + _unit_users(_responsible_ids(problem)),
         event="problem.escalated",
-        title=f"问题升级至{level_label}：{problem.title}",
-        body=f"{_headline(problem)}\n{note}",
+        title=title,
+        body=body,
         link=_problem_link(problem),
         dedupe_key=f"problem:{problem.pk}:escalated:{to_level}",
         actor=actor,
@@ -760,10 +861,18 @@ def problems_escalate_overdue(*, today: dt.date) -> list[Problem]:
         if level <= problem.level:
             continue
         late = working_days_between(problem.deadline, today)
-        note = (
-            f"超过办理期限 {problem.deadline:%Y-%m-%d} 已 {late} 个工作日，"
-            f"由{problem.get_level_display()}升级至{EscalationLevel(level).label}"
-        )
+        # Written by the daily job, read by everyone: in the site's language.
+        with _in_site_language():
+            note = ngettext(
+                "超过办理期限 %(deadline)s 已 %(days)s 个工作日，由%(from)s升级至%(to)s",
+                "超过办理期限 %(deadline)s 已 %(days)s 个工作日，由%(from)s升级至%(to)s",
+                late,
+            ) % {
+                "deadline": f"{problem.deadline:%Y-%m-%d}",
+                "days": late,
+                "from": problem.get_level_display(),
+                "to": EscalationLevel(level).label,
+            }
         _escalate(problem, actor=None, to_level=level, note=note)
         raised.append(problem)
     return raised
@@ -975,11 +1084,23 @@ def instruction_create(
         else reverse("coordination:instruction_detail", args=[instruction.pk])
     )
     units = list(Department.objects.filter(pk__in=unit_ids))
+    with _in_site_language():
+        title = gettext("%(leader)s批示：%(subject)s（%(date)s前回复）") % {
+            "leader": who,
+            "subject": subject,
+            "date": _month_day(instruction.reply_deadline),
+        }
+        body = gettext("【%(project)s】%(leader)s批示：%(text)s\n请于 %(deadline)s 前回复。") % {
+            "project": project.name,
+            "leader": who,
+            "text": text,
+            "deadline": f"{instruction.reply_deadline:%Y-%m-%d}",
+        }
     _send(
         recipients=_unit_users(unit_ids) + _dispatchers(),
         event="instruction.issued",
-        title=f"{who}批示：{subject}（{instruction.reply_deadline:%m月%d日}前回复）",
-        body=f"【{project.name}】{who}批示：{text}\n请于 {instruction.reply_deadline:%Y-%m-%d} 前回复。",
+        title=title,
+        body=body,
         link=link,
         dedupe_key=f"instruction:{instruction.pk}:issued",
         actor=actor,
@@ -1047,11 +1168,21 @@ def instruction_reply(*, actor: User, instruction: Instruction, text: str) -> In
             note=f"回复批示：{text}" + ("（逾期回复）" if reply.late else ""),
         )
     recipients = [current.author, *_dispatchers()]
+    with _in_site_language():
+        words = {
+            "unit": actor.department,
+            "subject": _subject(current),
+            "project": current.project.name,
+            "instruction": current.text,
+            "text": text,
+        }
+        title = gettext("%(unit)s回复批示：%(subject)s") % words
+        body = gettext("【%(project)s】批示：%(instruction)s\n%(unit)s回复：%(text)s") % words
     _send(
         recipients=recipients,
         event="instruction.replied",
-        title=f"{actor.department}回复批示：{_subject(current)}",
-        body=f"【{current.project.name}】批示：{current.text}\n{actor.department}回复：{text}",
+        title=title,
+        body=body,
         link=_problem_link(current.problem) if current.problem else _instruction_link(current),
         dedupe_key=f"instruction:{current.pk}:reply:{reply.pk}",
         actor=actor,
@@ -1099,6 +1230,16 @@ def instructions_escalate_overdue(*, today: dt.date) -> list[Instruction]:
         )
         names = "、".join(str(d) for d in missing)
         note = f"批示回复逾期（期限 {instruction.reply_deadline:%Y-%m-%d}），未回复：{names}"
+        with _in_site_language():
+            title = gettext("批示回复逾期：%(subject)s") % {"subject": _subject(instruction)}
+            body = gettext(
+                "【%(project)s】批示：%(instruction)s\n批示回复逾期（期限 %(deadline)s），未回复：%(units)s"
+            ) % {
+                "project": instruction.project.name,
+                "instruction": instruction.text,
+                "deadline": f"{instruction.reply_deadline:%Y-%m-%d}",
+                "units": gettext("、").join(str(d) for d in missing),
+            }
         record_update(actor=None, instance=instruction, before=before, reason=note)
         if instruction.problem is not None:
             _event(
@@ -1116,8 +1257,8 @@ def instructions_escalate_overdue(*, today: dt.date) -> list[Instruction]:
                 *_unit_users(missing.values_list("pk", flat=True)),
             ],
             event="instruction.overdue",
-            title=f"批示回复逾期：{_subject(instruction)}",
-            body=f"【{instruction.project.name}】批示：{instruction.text}\n{note}",
+            title=title,
+            body=body,
             link=_problem_link(instruction.problem)
             if instruction.problem
             else _instruction_link(instruction),
@@ -1190,12 +1331,22 @@ def supervision_issue(*, actor: User, problem: Problem, requirement: str, plan_d
         to_status=current.status,
         note=f"下达{order.number}：{requirement}（整改方案 {order.plan_deadline:%Y-%m-%d} 前报送）",
     )
+    with _in_site_language():
+        title = gettext("%(number)s：%(title)s（%(date)s前报送整改方案）") % {
+            "number": order.number,
+            "title": current.title,
+            "date": _month_day(order.plan_deadline),
+        }
+        body = gettext("%(headline)s\n督办要求：%(requirement)s\n请于 %(deadline)s 前报送整改方案。") % {
+            "headline": _headline(current),
+            "requirement": requirement,
+            "deadline": f"{order.plan_deadline:%Y-%m-%d}",
+        }
     _send(
         recipients=_unit_users([order.unit_id]) + _leader_users(current.project),
         event="supervision.issued",
-        title=f"{order.number}：{current.title}（{order.plan_deadline:%m月%d日}前报送整改方案）",
-        body=f"{_headline(current)}\n督办要求：{requirement}"
-        f"\n请于 {order.plan_deadline:%Y-%m-%d} 前报送整改方案。",
+        title=title,
+        body=body,
         link=reverse("coordination:supervision_detail", args=[order.pk]),
         dedupe_key=f"supervision:{order.pk}:issued",
         actor=actor,
@@ -1249,11 +1400,14 @@ def supervision_submit_plan(*, actor: User, order: SupervisionOrder, text: str) 
         to_status=current.problem.status,
         note=f"{current.number}：报送整改方案" + ("（逾期）" if plan.late else ""),
     )
+    with _in_site_language():
+        title = gettext("%(unit)s报送整改方案：%(number)s") % {"unit": current.unit, "number": current.number}
+        body = f"{_headline(current.problem)}\n{text}"
     _send(
         recipients=_dispatchers(),
         event="supervision.plan",
-        title=f"{current.unit}报送整改方案：{current.number}",
-        body=f"{_headline(current.problem)}\n{text}",
+        title=title,
+        body=body,
         link=reverse("coordination:supervision_detail", args=[current.pk]),
         dedupe_key=f"supervision:{current.pk}:plan:{plan.pk}",
         actor=actor,
@@ -1279,9 +1433,10 @@ def supervision_decide(
     if not accept and not note:
         raise ValidationError({"note": gettext("退回整改方案须写明理由")})
     plan = current.plans.filter(decision=PlanDecision.PENDING).order_by("-submitted_at", "-id").first()
+    plan_decision = PlanDecision.ACCEPTED if accept else PlanDecision.RETURNED
     before = snapshot(current)
     if plan is not None:
-        plan.decision = PlanDecision.ACCEPTED if accept else PlanDecision.RETURNED
+        plan.decision = plan_decision
         plan.decided_by = actor
         plan.decided_at = clock.now()
         plan.decision_note = note
@@ -1304,11 +1459,20 @@ def supervision_decide(
         to_status=current.problem.status,
         note=f"{current.number}：整改方案{verdict}" + (f"（{note}）" if note else ""),
     )
+    with _in_site_language():
+        if accept:
+            title = gettext("整改方案已采纳：%(number)s") % {"number": current.number}
+        else:
+            title = gettext("整改方案已退回：%(number)s") % {"number": current.number}
+        body = gettext("%(headline)s\n审核意见：%(note)s") % {
+            "headline": _headline(current.problem),
+            "note": note or PlanDecision(plan_decision).label,
+        }
     _send(
         recipients=_unit_users([current.unit_id]),
         event="supervision.decided",
-        title=f"整改方案已{verdict}：{current.number}",
-        body=f"{_headline(current.problem)}\n审核意见：{note or verdict}",
+        title=title,
+        body=body,
         link=reverse("coordination:supervision_detail", args=[current.pk]),
         dedupe_key=f"supervision:{current.pk}:decided:{plan.pk if plan else 0}",
         actor=actor,
@@ -1343,11 +1507,14 @@ def supervision_close(*, actor: User, order: SupervisionOrder, note: str) -> Sup
         to_status=current.problem.status,
         note=f"{current.number}：督办办结。{note}",
     )
+    with _in_site_language():
+        title = gettext("督办单已办结：%(number)s") % {"number": current.number}
+        body = f"{_headline(current.problem)}\n{note}"
     _send(
         recipients=_unit_users([current.unit_id]),
         event="supervision.closed",
-        title=f"督办单已办结：{current.number}",
-        body=f"{_headline(current.problem)}\n{note}",
+        title=title,
+        body=body,
         link=reverse("coordination:supervision_detail", args=[current.pk]),
         dedupe_key=f"supervision:{current.pk}:closed",
         actor=actor,

@@ -530,8 +530,15 @@ def supervision_plan(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def supervision_decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST)
-    accept = form.is_valid() and form.cleaned_data["decision"] == "accept"
-    note = form.cleaned_data.get("note", "") if form.is_valid() else request.POST.get("note", "")
+    if not form.is_valid():
+        # No decision chosen (or a bad one): say so and change nothing, rather than guess.
+        order = selectors.supervision_get(user=request.user, pk=pk)
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("coordination:supervision_detail", pk=order.pk)
+    accept = form.cleaned_data["decision"] == "accept"
+    note = form.cleaned_data["note"]
     return _order_step(
         request,
         pk,

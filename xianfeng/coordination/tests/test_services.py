@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import override_settings
 from django.utils import translation
 
 from xianfeng.audit.models import ChangeRecord
@@ -391,3 +392,84 @@ def test_refusals_are_worded_in_the_users_language(clerk_a, clerk_b, dispatcher,
         with pytest.raises(ValidationError) as info:
             raise_problem(clerk_a, project_a, title="  ")
         assert info.value.message_dict["title"] == ["Please fill in “Summary”"]
+
+
+# ---------------------------------------------------------------- notifications in the site's language
+
+
+def _sent(user, event: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    note = Notification.objects.filter(recipient=user, event=event).earliest("id")
+    return note.title, note.body
+
+
+HEADLINE = "【甲单位项目】用地问题：用地指标未落实"
+DESCRIPTION = "地块用地指标尚未下达，影响土地招拍挂。"
+
+
+def test_notifications_are_written_in_the_site_language_whoever_acts(
+    clerk_a, dispatcher, led_project, bureau, bureau_clerk, unit_b, leader_user
+) -> None:
+    """Stored once and read by others: an English-speaking actor still sends the Chinese site's text."""
+    with translation.override("en"):
+        problem = raise_problem(clerk_a, led_project)
+        services.problem_assign(actor=dispatcher, problem=problem, units=[bureau, unit_b], deadline_days=10)
+        services.problem_transition(actor=bureau_clerk, problem=problem, action=ProblemAction.ACCEPT)
+        services.problem_transition(
+            actor=bureau_clerk, problem=problem, action=ProblemAction.PROGRESS, note="已报市局"
+        )
+        with clock.frozen(D(2024, 11, 1)):
+            late = assigned_problem(
+                clerk_a, dispatcher, led_project, [bureau], days=5, type="funding", title="资金未到位"
+            )
+        services.problems_escalate_overdue(today=D(2024, 12, 6))
+    assert _sent(dispatcher, "problem.raised") == (
+        "新问题待交办：用地指标未落实",
+        f"{HEADLINE}\n提出：甲单位填报员（甲）\n{DESCRIPTION}",
+    )
+    assignment = "责任单位：自然资源局（牵头）、乙；办理期限 2024-12-20（10 个工作日）"
+    assert _sent(bureau_clerk, "problem.assigned") == (
+        "交办问题：用地指标未落实（12月20日前办结）",
+        f"{HEADLINE}\n{assignment}\n{DESCRIPTION}",
+    )
+    to_raiser = Notification.objects.filter(recipient=clerk_a, event="problem.progress").order_by("id")
+    assert [(n.title, n.body) for n in to_raiser] == [
+        ("问题已交办：用地指标未落实", f"{HEADLINE}\n{assignment}"),
+        ("问题受理：用地指标未落实", f"{HEADLINE}\n自然资源局填报员（自然资源局）受理"),
+        ("问题办理进展：用地指标未落实", f"{HEADLINE}\n自然资源局填报员（自然资源局）办理进展：已报市局"),
+        (
+            "问题已交办：资金未到位",
+            "【甲单位项目】资金问题：资金未到位\n"
+            "责任单位：自然资源局（牵头）；办理期限 2024-11-08（5 个工作日）",
+        ),
+    ]
+    overdue = "超过办理期限 2024-11-08 已 20 个工作日，由责任单位升级至市级协调"
+    assert _sent(leader_user, "problem.escalated") == (
+        "问题升级至市级协调：资金未到位",
+        f"【甲单位项目】资金问题：资金未到位\n{overdue}",
+    )
+    # The daily job's note in the history is in the site's language too.
+    assert late.events.get(action=ProblemAction.ESCALATE).note == overdue
+    assert ChangeRecord.objects.filter(reason="受理").count() == 1
+
+
+def test_an_english_site_notifies_an_assignment_in_english(
+    clerk_a, dispatcher, project_a, bureau, bureau_clerk, unit_b
+) -> None:
+    """Needs the catalogue's English entries for these messages."""
+    with override_settings(LANGUAGE_CODE="en"), translation.override("zh-hans"):
+        problem = raise_problem(clerk_a, project_a)
+        services.problem_assign(actor=dispatcher, problem=problem, units=[bureau, unit_b], deadline_days=10)
+    headline = "[甲单位项目] Land problem: 用地指标未落实"
+    assignment = "Responsible units: 自然资源局 (lead), 乙; deadline 2024-12-20 (10 working days)"
+    assert _sent(bureau_clerk, "problem.assigned") == (
+        "Problem assigned to you: 用地指标未落实 (to be resolved by Dec 20)",
+        f"{headline}\n{assignment}\n{DESCRIPTION}",
+    )
+    assert _sent(clerk_a, "problem.progress") == (
+        "Problem assigned: 用地指标未落实",
+        f"{headline}\n{assignment}",
+    )
+    assert _sent(dispatcher, "problem.raised") == (
+        "New problem to assign: 用地指标未落实",
+        f"{headline}\nRaised by: 甲单位填报员 (甲)\n{DESCRIPTION}",
+    )

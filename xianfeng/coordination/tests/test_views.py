@@ -14,6 +14,7 @@ from xianfeng.coordination.choices import ProblemAction, ProblemStatus
 from xianfeng.coordination.models import Instruction, Problem, ProblemEvent, WorkingTeam
 from xianfeng.coordination.tests.helpers import assigned_problem
 from xianfeng.lib import clock
+from xianfeng.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -329,3 +330,61 @@ def test_instruction_and_supervision_lists_scroll_sideways_on_a_phone(world) -> 
     board = client.get("/coordination/").content.decode()
     rows = len(re.findall(r'href="/coordination/problems/\d+/"', board))
     assert rows >= 1 and board.count('style="min-width: 9em"') == 2 * rows
+
+
+def test_the_plan_review_starts_with_no_decision_and_refuses_none(world) -> None:
+    """Accepting a rectification plan takes an explicit choice: nothing is accepted by default."""
+    order, dispatcher = world["order"], world["users"]["dispatcher"]
+    _post(
+        world["users"]["bureau_clerk"],
+        f"/coordination/supervision/{order.pk}/plan/",
+        {"text": "整改方案全文"},
+    )
+    client = Client()
+    client.force_login(dispatcher)
+    page = client.get(f"/coordination/supervision/{order.pk}/").content.decode()
+    select = re.search(r'<select name="decision".*?</select>', page, re.S)
+    assert select is not None
+    assert " required" in select.group(0)
+    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(0))
+    assert options == [("", " selected", "请选择"), ("accept", "", "采纳"), ("return", "", "退回")]
+    events = ProblemEvent.objects.count()
+    missing = "请选择审核结果：采纳或退回"
+    for data, message in [
+        ({"note": "同意"}, missing),
+        ({"decision": "", "note": "同意"}, missing),
+        ({"decision": "maybe", "note": "同意"}, "maybe"),  # Django's own "not a valid choice"
+    ]:
+        response = client.post(f"/coordination/supervision/{order.pk}/decide/", data, follow=True)
+        assert response.status_code == 200
+        assert message in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == "plan_submitted"
+    assert list(order.plans.values_list("decision", flat=True)) == ["pending"]
+    assert ProblemEvent.objects.count() == events
+    assert not Notification.objects.filter(event="supervision.decided").exists()
+
+
+def test_the_assign_form_lists_the_units_as_a_scrolling_checklist(
+    client, dispatcher, clerk_a, project_a, bureau, unit_a, unit_b
+) -> None:
+    problem = services.problem_raise(
+        actor=clerk_a, project=project_a, type="land", title="t", description="d"
+    )
+    client.force_login(dispatcher)
+    url = f"/coordination/problems/{problem.pk}/assign/"
+    page = client.get(url).content.decode()
+    assert '<select name="units"' not in page
+    boxes = re.findall(r'<input type="checkbox" name="units" value="(\d+)"', page)
+    assert sorted(map(int, boxes)) == sorted([bureau.pk, unit_a.pk, unit_b.pk])
+    assert re.search(r'<div id="id_units" class="[^"]*" style="max-height: 15rem; overflow-y: auto">', page)
+    assert "可勾选多个单位" in page
+    response = client.post(url, {"deadline_days": 10})
+    assert "请至少选择一个责任单位" in response.content.decode()
+    assert client.post(url, {"units": [bureau.pk, unit_b.pk], "deadline_days": 10}).status_code == 302
+    problem.refresh_from_db()
+    assert set(problem.units.all()) == {bureau, unit_b}
+    # Reopened, the form ticks the units already responsible.
+    page = client.get(url).content.decode()
+    ticked = re.findall(r'<input type="checkbox" name="units" value="(\d+)"[^>]* checked>', page)
+    assert sorted(map(int, ticked)) == sorted([bureau.pk, unit_b.pk])
