@@ -35,7 +35,8 @@ demo: install
 	XF_DEMO=1 XF_TODAY=2024-12-06 $(PY) manage.py migrate --noinput
 	XF_DEMO=1 XF_TODAY=2024-12-06 $(PY) manage.py load_demo
 	@# No worker runs beside the demo server: background tasks (recomputes, refreshes) run inline.
-	XF_DEMO=1 XF_TODAY=2024-12-06 XF_TASKS_BACKEND=immediate $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	@# DEBUG off, as users will see it: readable error pages instead of the debug ones.
+	XF_DEMO=1 XF_TODAY=2024-12-06 XF_TASKS_BACKEND=immediate XF_DEBUG=0 $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 serve: install
 	$(PY) manage.py migrate --noinput
