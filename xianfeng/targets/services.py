@@ -219,34 +219,29 @@ def target_update(
 
 @transaction.atomic
 def target_archive(*, actor: User, target: Target, reason: str) -> Target:
-
-    _ensure_dispatcher(actor)
-    if not reason.strip():
-        raise ValidationError({"reason": _("请说明归档原因")})
-    current = Target.objects.select_for_update().get(pk=target.pk)
-    if current.archived_at is not None:
-        raise ValidationError(_("该目标已于 %(day)s 归档") % {"day": f"{current.archived_at:%Y-%m-%d}"})
-    before = snapshot(current)
-    current.archived_at = clock.now()
-    record_update(actor=actor, instance=current, before=before, action=ChangeAction.ARCHIVE, reason=reason)
-    current.version = F("version") + 1
-    current.save()
-    current.refresh_from_db()
-    return current
+    """Retire a target: it leaves the board and the cockpit; its page and history stay."""
+    return _set_archived(actor=actor, target=target, reason=reason, archive=True)
 
 
 @transaction.atomic
 def target_restore(*, actor: User, target: Target, reason: str) -> Target:
     """Bring an archived target back onto the board and the cockpit (the reason is kept)."""
+    return _set_archived(actor=actor, target=target, reason=reason, archive=False)
+
+
+def _set_archived(*, actor: User, target: Target, reason: str, archive: bool) -> Target:
     _ensure_dispatcher(actor)
     if not reason.strip():
-        raise ValidationError({"reason": _("请说明恢复原因")})
+        raise ValidationError({"reason": _("请说明归档原因") if archive else _("请说明恢复原因")})
     current = Target.objects.select_for_update().get(pk=target.pk)
-    if current.archived_at is None:
+    if archive and current.archived_at is not None:
+        raise ValidationError(_("该目标已于 %(day)s 归档") % {"day": f"{current.archived_at:%Y-%m-%d}"})
+    if not archive and current.archived_at is None:
         raise ValidationError(_("该目标未归档，无需恢复"))
     before = snapshot(current)
-    current.archived_at = None
-    record_update(actor=actor, instance=current, before=before, action=ChangeAction.RESTORE, reason=reason)
+    current.archived_at = clock.now() if archive else None
+    action = ChangeAction.ARCHIVE if archive else ChangeAction.RESTORE
+    record_update(actor=actor, instance=current, before=before, action=action, reason=reason)
     current.version = F("version") + 1
     current.save()
     current.refresh_from_db()

@@ -203,32 +203,37 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @targets_page
 def archive(request: HttpRequest, pk: int) -> HttpResponse:
     """Retire a target (归档): it leaves the board and the cockpit; its page and history stay."""
-    target = selectors.target_get(user=request.user, pk=pk)
-    if request.user.role != Role.DISPATCHER:
-        raise PermissionDenied(_("只有区项目办（调度专员）可以归档目标"))
-    try:
-        services.target_archive(actor=request.user, target=target, reason=request.POST.get("reason", ""))
-    except ValidationError as error:
-        for line in messages_of(error):
-            messages.error(request, line)
-        return redirect("targets:detail", pk=target.pk)
-    messages.success(request, _("目标“%(name)s”已归档") % {"name": target.name})
-    return redirect("targets:board")
+    return _archive_step(request, pk, archive=True)
 
 
 @require_http_methods(["POST"])
 @targets_page
 def restore(request: HttpRequest, pk: int) -> HttpResponse:
     """Bring an archived target back onto the board and the cockpit, with a reason."""
+    return _archive_step(request, pk, archive=False)
+
+
+def _archive_step(request: HttpRequest, pk: int, *, archive: bool) -> HttpResponse:
     target = selectors.target_get(user=request.user, pk=pk)
     if request.user.role != Role.DISPATCHER:
-        raise PermissionDenied(_("只有区项目办（调度专员）可以恢复目标"))
+        refusal = (
+            _("只有区项目办（调度专员）可以归档目标")
+            if archive
+            else _("只有区项目办（调度专员）可以恢复目标")
+        )
+        raise PermissionDenied(refusal)
+    step = services.target_archive if archive else services.target_restore
     try:
-        services.target_restore(actor=request.user, target=target, reason=request.POST.get("reason", ""))
+        step(actor=request.user, target=target, reason=request.POST.get("reason", ""))
     except ValidationError as error:
         for line in messages_of(error):
             messages.error(request, line)
         return redirect("targets:detail", pk=target.pk)
+    if archive:
+        messages.success(request, _("目标“%(name)s”已归档") % {"name": target.name})
+        return redirect("targets:board")
+    messages.success(request, _("目标“%(name)s”已恢复") % {"name": target.name})
+    return redirect("targets:detail", pk=target.pk)
     messages.success(request, _("目标“%(name)s”已恢复") % {"name": target.name})
     return redirect("targets:detail", pk=target.pk)
 
