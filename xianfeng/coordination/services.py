@@ -21,12 +21,11 @@ import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import dateformat, translation
+from django.utils import dateformat
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from xianfeng.audit.choices import ChangeAction
@@ -65,7 +64,7 @@ from xianfeng.lib import clock
 from xianfeng.lib.files import attachment_max_bytes as attachment_max_bytes  # the upload form states it
 from xianfeng.lib.files import check_upload
 from xianfeng.lib.workdays import add_working_days, working_days_between
-from xianfeng.notifications.services import notify, notify_group
+from xianfeng.notifications.services import in_site_language, notify, notify_group
 from xianfeng.org.choices import UNIT_ROLES, Role
 from xianfeng.org.models import Department, User
 from xianfeng.projects.models import Project
@@ -181,12 +180,6 @@ def _send(
             dedupe_key=f"{dedupe_key}:group:{key or 'office'}",
             urgent=urgent,
         )
-
-
-def _in_site_language() -> translation.override:
-    """Notifications are stored once and read by other people: write them in the site's language
-    (as notifications.services renders their e-mails), whatever language the actor uses."""
-    return translation.override(settings.LANGUAGE_CODE)
 
 
 def _headline(problem: Problem) -> str:
@@ -384,7 +377,7 @@ def problem_raise(
     _event(problem, actor=actor, action=ProblemAction.RAISE, to_status=ProblemStatus.OPEN, note=note)
     record_create(actor=actor, instance=problem, request_id=request_id)
     problem = Problem.objects.select_related("project", "project__leader__user").get(pk=problem.pk)
-    with _in_site_language():
+    with in_site_language():
         title = gettext("新问题待交办：%(title)s") % {"title": problem.title}
         body = gettext("%(headline)s\n提出：%(who)s\n%(description)s") % {
             "headline": _headline(problem),
@@ -490,7 +483,7 @@ def problem_assign(
         request_id=request_id,
     )
     link = _problem_link(current)
-    with _in_site_language():
+    with in_site_language():
         headline = _headline(current)
         assignment = _assignment_text(unit_list, primary=primary, due=due, days=days)
         title = gettext("交办问题：%(title)s（%(date)s前办结）") % {
@@ -617,7 +610,7 @@ def problem_transition(
     event = _event(
         current, actor=actor, action=action, from_status=from_status, to_status=to_status, note=event_note
     )
-    with _in_site_language():  # the audit log is read by others: not in the actor's language
+    with in_site_language():  # the audit log is read by others: not in the actor's language
         step = str(ProblemAction(action).label)
     record_update(
         actor=actor,
@@ -692,7 +685,7 @@ def _notify_transition(problem: Problem, *, actor: User, action: str, note: str,
     responsible = _responsible_ids(problem)
     raiser_users = _unit_users([problem.raised_unit_id])
     key = f"problem:{problem.pk}:{action}:{event.pk}"
-    with _in_site_language():
+    with in_site_language():
         words = {"headline": _headline(problem), "who": _who(actor), "title": problem.title, "note": note}
         if action in _STEP_MESSAGES:
             title_text, body_text, noted_text = _STEP_MESSAGES[action]
@@ -795,7 +788,7 @@ def _escalate(problem: Problem, *, actor: User | None, to_level: int, note: str)
         note=note,
     )
     record_update(actor=actor, instance=problem, before=before, reason=note)
-    with _in_site_language():
+    with in_site_language():
         title = gettext("问题升级至%(level)s：%(title)s") % {
             "level": EscalationLevel(to_level).label,
             "title": problem.title,
@@ -862,7 +855,7 @@ def problems_escalate_overdue(*, today: dt.date) -> list[Problem]:
             continue
         late = working_days_between(problem.deadline, today)
         # Written by the daily job, read by everyone: in the site's language.
-        with _in_site_language():
+        with in_site_language():
             note = ngettext(
                 "超过办理期限 %(deadline)s 已 %(days)s 个工作日，由%(from)s升级至%(to)s",
                 "超过办理期限 %(deadline)s 已 %(days)s 个工作日，由%(from)s升级至%(to)s",
@@ -1084,7 +1077,7 @@ def instruction_create(
         else reverse("coordination:instruction_detail", args=[instruction.pk])
     )
     units = list(Department.objects.filter(pk__in=unit_ids))
-    with _in_site_language():
+    with in_site_language():
         title = gettext("%(leader)s批示：%(subject)s（%(date)s前回复）") % {
             "leader": who,
             "subject": subject,
@@ -1168,7 +1161,7 @@ def instruction_reply(*, actor: User, instruction: Instruction, text: str) -> In
             note=f"回复批示：{text}" + ("（逾期回复）" if reply.late else ""),
         )
     recipients = [current.author, *_dispatchers()]
-    with _in_site_language():
+    with in_site_language():
         words = {
             "unit": actor.department,
             "subject": _subject(current),
@@ -1230,7 +1223,7 @@ def instructions_escalate_overdue(*, today: dt.date) -> list[Instruction]:
         )
         names = "、".join(str(d) for d in missing)
         note = f"批示回复逾期（期限 {instruction.reply_deadline:%Y-%m-%d}），未回复：{names}"
-        with _in_site_language():
+        with in_site_language():
             title = gettext("批示回复逾期：%(subject)s") % {"subject": _subject(instruction)}
             body = gettext(
                 "【%(project)s】批示：%(instruction)s\n批示回复逾期（期限 %(deadline)s），未回复：%(units)s"
@@ -1331,7 +1324,7 @@ def supervision_issue(*, actor: User, problem: Problem, requirement: str, plan_d
         to_status=current.status,
         note=f"下达{order.number}：{requirement}（整改方案 {order.plan_deadline:%Y-%m-%d} 前报送）",
     )
-    with _in_site_language():
+    with in_site_language():
         title = gettext("%(number)s：%(title)s（%(date)s前报送整改方案）") % {
             "number": order.number,
             "title": current.title,
@@ -1400,7 +1393,7 @@ def supervision_submit_plan(*, actor: User, order: SupervisionOrder, text: str) 
         to_status=current.problem.status,
         note=f"{current.number}：报送整改方案" + ("（逾期）" if plan.late else ""),
     )
-    with _in_site_language():
+    with in_site_language():
         title = gettext("%(unit)s报送整改方案：%(number)s") % {"unit": current.unit, "number": current.number}
         body = f"{_headline(current.problem)}\n{text}"
     _send(
@@ -1459,7 +1452,7 @@ def supervision_decide(
         to_status=current.problem.status,
         note=f"{current.number}：整改方案{verdict}" + (f"（{note}）" if note else ""),
     )
-    with _in_site_language():
+    with in_site_language():
         if accept:
             title = gettext("整改方案已采纳：%(number)s") % {"number": current.number}
         else:
@@ -1507,7 +1500,7 @@ def supervision_close(*, actor: User, order: SupervisionOrder, note: str) -> Sup
         to_status=current.problem.status,
         note=f"{current.number}：督办办结。{note}",
     )
-    with _in_site_language():
+    with in_site_language():
         title = gettext("督办单已办结：%(number)s") % {"number": current.number}
         body = f"{_headline(current.problem)}\n{note}"
     _send(

@@ -40,7 +40,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.urls import reverse
-from django.utils import dateformat, timezone, translation
+from django.utils import dateformat, timezone
 from django.utils.translation import get_language, gettext, ngettext
 
 from xianfeng.audit.choices import ChangeAction
@@ -78,7 +78,7 @@ from xianfeng.lib import clock
 from xianfeng.lib.bulk import insert_rows
 from xianfeng.lib.errors import ConflictError
 from xianfeng.lib.workdays import add_working_days, is_working_day, working_days_between
-from xianfeng.notifications.services import notify, notify_group
+from xianfeng.notifications.services import in_site_language, notify, notify_group
 from xianfeng.org.choices import UNIT_ROLES, Role
 from xianfeng.org.models import Department, User
 from xianfeng.projects.choices import STAGE_ORDER, STARTED_STAGES, Stage
@@ -143,12 +143,6 @@ def _actor_unit_shown(actor: User | None) -> str:
     if actor is not None and actor.role == Role.DISPATCHER:
         return gettext("区项目办")
     return _actor_unit(actor)
-
-
-def _in_site_language() -> translation.override:
-    """Notifications are stored and read by other people: write them in the site's language (as
-    notifications.services renders their e-mails), whatever language the actor uses."""
-    return translation.override(settings.LANGUAGE_CODE)
 
 
 def _day_words(day: dt.date, *, year: bool = False) -> str:
@@ -232,7 +226,7 @@ def _notify_period_opened(period: ReportingPeriod, actor: User) -> None:
     users = User.objects.filter(department_id__in=unit_ids, role=Role.UNIT_REPORTER, is_active=True).order_by(
         "id"
     )
-    with _in_site_language():
+    with in_site_language():
         body = gettext("请于 %(deadline)s前报送%(label)s重点项目月度调度情况。") % {
             "deadline": _day_words(period.deadline, year=True),
             "label": period.label,
@@ -1366,7 +1360,7 @@ def _notify_submitted(
         if not people:
             continue
         count = len(projects)
-        with _in_site_language():
+        with in_site_language():
             names = _names_text([p.name for p in projects], count, 5)
             title = ngettext(
                 "%(label)s月度调度：%(n)s 份报告待审核", "%(label)s月度调度：%(n)s 份报告待审核", count
@@ -1663,7 +1657,7 @@ def _notify_returned(report: MonthlyReport, *, actor: User) -> None:
         submitter = User.objects.filter(pk=report.submitted_by_id, is_active=True).first()
         if submitter is not None:
             people.append(submitter)
-    with _in_site_language():
+    with in_site_language():
         title = gettext("%(label)s月报被退回：%(project)s") % {
             "label": report.period.label,
             "project": report.project.name,
@@ -1691,7 +1685,7 @@ def _notify_approved(reports: list[MonthlyReport], *, actor: User, request_id: s
         return
     period = reports[0].period
     count = len(reports)
-    with _in_site_language():
+    with in_site_language():
         title = ngettext(
             "%(unit)s%(label)s月报已审核：%(n)s 份待采纳",
             "%(unit)s%(label)s月报已审核：%(n)s 份待采纳",
@@ -2081,7 +2075,7 @@ def _remind(
     day: dt.date,
 ) -> Reminder:
     key = f"remind:{period.key}:{unit.pk}:{point}"
-    with _in_site_language():
+    with in_site_language():
         title, body = _reminder_text(period, projects, day, point)
         group_title = gettext("%(unit)s：%(title)s") % {"unit": unit, "title": title}
     link = reverse("dispatch:my_unit") + f"?period={period.key}"

@@ -108,9 +108,14 @@ def _insert_new(rows: Sequence[M]) -> list[M]:
     return created
 
 
+def in_site_language() -> translation.override:
+    """Messages are stored once and read by other people: the apps write their titles and bodies,
+    and e-mails are rendered, in the site's language, whatever language the actor uses."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
 def _render(template: str, context: dict[str, Any]) -> str:
-    # Messages go out in the site's language, whoever triggered them.
-    with translation.override(settings.LANGUAGE_CODE):
+    with in_site_language():
         return render_to_string(template, context).strip() + "\n"
 
 
